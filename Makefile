@@ -1,0 +1,145 @@
+# plumb — one non-recursive Makefile.
+#
+# Layout conventions (so a new file needs no Makefile edit):
+#   <module>/*.c            library code, linked into build/libplumb.a
+#   <module>/test-*.c       one cmocka binary each, build/test/<module>-<name>
+#   <module>/fuzz-*.c       libFuzzer targets (make fuzz, clang only)
+#   netctl/*.c              the netctl program (main.c holds main())
+#   dns/plumb-dns/*.c       the plumb-dns daemon
+#   svc/plumb-svc/*.c       the plumb-svc daemon
+#   cni-plugins/lib/*.c     the CNI protocol core (part of libplumb.a)
+#   cni-plugins/<name>/*.c  one CNI plugin binary each, build/cni/<name>
+# A test-*.c inside a program folder links that program's objects except main.o.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+CNI_BIN_DIR ?= /opt/cni/bin
+DESTDIR  ?=
+
+ifeq ($(SAN),1)
+O ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+O ?= build
+SANFLAGS :=
+endif
+
+PKGS := libnl-route-3.0 libnl-3.0 libmnl libnftnl jansson libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wformat=2 -Wformat-security -Wno-unused-parameter \
+	  -Wno-missing-field-initializers -Wno-format-truncation \
+	  -fstack-protector-strong -fPIE -pthread
+ifneq ($(SAN),1)
+CFLAGS += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
+endif
+CFLAGS += $(SANFLAGS)
+CPPFLAGS += -I. -D_GNU_SOURCE $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += -pie -Wl,-z,relro,-z,now -pthread $(SANFLAGS)
+LDLIBS += $(PKG_LIBS)
+
+ifneq ($(V),1)
+Q = @
+msg = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q =
+msg =
+endif
+
+LIB_DIRS := common bridge veth ipam nat dns svc cni-plugins/lib
+PROG_DIRS := netctl dns/plumb-dns svc/plumb-svc
+CNI_DIRS := $(filter-out cni-plugins/lib,$(patsubst %/,%,$(dir $(wildcard cni-plugins/*/*.c))))
+
+# Drop test-*.c, fuzz-*.c (and, for not_special, main.c) from a list of sources.
+drop_tests = $(foreach f,$(1),$(if $(filter test-% fuzz-%,$(notdir $(f))),,$(f)))
+not_special = $(foreach f,$(1),$(if $(filter test-% fuzz-% main.c,$(notdir $(f))),,$(f)))
+
+LIB_SRCS := $(call not_special,$(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
+LIB_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRCS))
+LIB := $(O)/libplumb.a
+
+prog_name = $(notdir $(1))
+BINS := $(foreach d,$(PROG_DIRS),$(if $(wildcard $(d)/main.c),$(O)/bin/$(call prog_name,$(d))))
+CNIS := $(foreach d,$(CNI_DIRS),$(O)/cni/$(notdir $(d)))
+
+# Unit tests: <dir>/test-<name>.c -> $(O)/test/<dir with / as ->-<name>
+test_bin = $(O)/test/$(subst /,-,$(patsubst %/,%,$(dir $(1))))-$(patsubst test-%.c,%,$(notdir $(1)))
+TEST_SRCS := $(wildcard $(addsuffix /test-*.c,$(LIB_DIRS) $(PROG_DIRS) $(CNI_DIRS)))
+TESTS := $(foreach t,$(TEST_SRCS),$(call test_bin,$(t)))
+
+all: $(LIB) $(BINS) $(CNIS) $(TESTS)
+
+$(O)/obj/%.o: %.c
+	$(call msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Objects of a program folder, main.o included.
+prog_objs = $(patsubst %.c,$(O)/obj/%.o,$(call drop_tests,$(wildcard $(1)/*.c)))
+
+define PROG_RULE
+$(2): $(call prog_objs,$(1)) $(LIB)
+	$$(call msg,LD,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach d,$(PROG_DIRS),$(if $(wildcard $(d)/main.c),$(eval $(call PROG_RULE,$(d),$(O)/bin/$(call prog_name,$(d))))))
+$(foreach d,$(CNI_DIRS),$(eval $(call PROG_RULE,$(d),$(O)/cni/$(notdir $(d)))))
+
+define TEST_RULE
+$(call test_bin,$(1)): $(patsubst %.c,$(O)/obj/%.o,$(1)) $(filter-out %/main.o,$(if $(filter $(PROG_DIRS) $(CNI_DIRS),$(patsubst %/,%,$(dir $(1)))),$(call prog_objs,$(patsubst %/,%,$(dir $(1)))))) $(LIB)
+	$$(call msg,LD,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) -lcmocka
+endef
+$(foreach t,$(TEST_SRCS),$(eval $(call TEST_RULE,$(t))))
+
+# --- Debian packages the build, the tests, the demo and the benchmarks need ---
+DEB_BUILD := gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
+	libnftnl-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev
+DEB_TEST  := iproute2 nftables iptables iputils-ping procps psmisc util-linux \
+	dnsutils busybox-static etcd-server etcd-client containernetworking-plugins \
+	podman runc dnsmasq-base valgrind
+DEB_PKGS  := $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)
+
+deps:
+	$(Q)tools/deps $(DEB_PKGS)
+
+unit: $(TESTS)
+	$(Q)tools/run-unit $(TESTS)
+
+netns: all
+	$(Q)PLUMB_BUILD=$(abspath $(O)) netns-tests/run
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)PLUMB_BUILD=$(abspath $(O)) tools/check $(TESTS)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)PLUMB_BUILD=$(abspath $(O)) examples/demo.sh
+
+install: $(BINS) $(CNIS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(CNI_BIN_DIR)
+	$(if $(BINS),install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/)
+	$(if $(CNIS),install -m 0755 $(CNIS) $(DESTDIR)$(CNI_BIN_DIR)/)
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+.PHONY: all deps unit netns check demo install clean format
+.DELETE_ON_ERROR:
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
