@@ -3,7 +3,8 @@
 # Layout conventions (so a new file needs no Makefile edit):
 #   <module>/*.c            library code, linked into build/libplumb.a
 #   <module>/test-*.c       one cmocka binary each, build/test/<module>-<name>
-#   <module>/fuzz-*.c       libFuzzer targets (make fuzz, clang only)
+#   <module>/fuzz-*.c       libFuzzer targets (make fuzz: clang; plain builds link a
+#                           replay driver so a corpus runs as a regression test)
 #   netctl/*.c              the netctl program (main.c holds main())
 #   dns/plumb-dns/*.c       the plumb-dns daemon
 #   svc/plumb-svc/*.c       the plumb-svc daemon
@@ -17,7 +18,12 @@ BINDIR   ?= $(PREFIX)/bin
 CNI_BIN_DIR ?= /opt/cni/bin
 DESTDIR  ?=
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# make fuzz: clang + libFuzzer; library code instrumented for coverage.
+CC := clang
+O ?= build/libfuzzer
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Wno-unknown-warning-option
+else ifeq ($(SAN),1)
 O ?= build/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -71,7 +77,15 @@ test_bin = $(O)/test/$(subst /,-,$(patsubst %/,%,$(dir $(1))))-$(patsubst test-%
 TEST_SRCS := $(wildcard $(addsuffix /test-*.c,$(LIB_DIRS) $(PROG_DIRS) $(CNI_DIRS)))
 TESTS := $(foreach t,$(TEST_SRCS),$(call test_bin,$(t)))
 
-all: $(LIB) $(BINS) $(CNIS) $(TESTS)
+# Fuzz targets: <dir>/fuzz-<name>.c. With FUZZ=1 they are libFuzzer binaries in
+# $(O)/fuzz/; otherwise they link tools/fuzz-replay.c and replay a corpus.
+fuzz_bin = $(O)/fuzz/$(subst /,-,$(patsubst %/,%,$(dir $(1))))-$(patsubst fuzz-%.c,%,$(notdir $(1)))
+FUZZ_SRCS := $(wildcard $(addsuffix /fuzz-*.c,$(LIB_DIRS) $(PROG_DIRS) $(CNI_DIRS)))
+FUZZERS := $(foreach f,$(FUZZ_SRCS),$(call fuzz_bin,$(f)))
+# "binary=corpus-dir" pairs: make check replays <dir>/corpus/<name>/ through each.
+FUZZ_REPLAYS := $(foreach f,$(FUZZ_SRCS),$(call fuzz_bin,$(f))=$(dir $(f))corpus/$(patsubst fuzz-%.c,%,$(notdir $(f))))
+
+all: $(LIB) $(BINS) $(CNIS) $(TESTS) $(FUZZERS)
 
 $(O)/obj/%.o: %.c
 	$(call msg,CC,$<)
@@ -103,26 +117,45 @@ $(call test_bin,$(1)): $(patsubst %.c,$(O)/obj/%.o,$(1)) $(filter-out %/main.o,$
 endef
 $(foreach t,$(TEST_SRCS),$(eval $(call TEST_RULE,$(t))))
 
+ifeq ($(FUZZ),1)
+FUZZ_MAIN :=
+FUZZ_LINK := -fsanitize=fuzzer
+else
+FUZZ_MAIN := $(O)/obj/tools/fuzz-replay.o
+FUZZ_LINK :=
+endif
+
+define FUZZ_RULE
+$(call fuzz_bin,$(1)): $(patsubst %.c,$(O)/obj/%.o,$(1)) $(FUZZ_MAIN) $(filter-out %/main.o,$(if $(filter $(PROG_DIRS) $(CNI_DIRS),$(patsubst %/,%,$(dir $(1)))),$(call prog_objs,$(patsubst %/,%,$(dir $(1)))))) $(LIB)
+	$$(call msg,LD,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(LDFLAGS) $(FUZZ_LINK) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach f,$(FUZZ_SRCS),$(eval $(call FUZZ_RULE,$(f))))
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 all
+
 # --- Debian packages the build, the tests, the demo and the benchmarks need ---
 DEB_BUILD := gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
 	libnftnl-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev
 DEB_TEST  := iproute2 nftables iptables iputils-ping procps psmisc util-linux \
 	dnsutils busybox-static etcd-server etcd-client containernetworking-plugins \
-	podman runc dnsmasq-base valgrind
+	podman runc dnsmasq-base valgrind clang libclang-rt-14-dev
 DEB_PKGS  := $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)
 
 deps:
 	$(Q)tools/deps $(DEB_PKGS)
 
-unit: $(TESTS)
-	$(Q)tools/run-unit $(TESTS)
+unit: $(TESTS) $(FUZZERS)
+	$(Q)tools/run-unit $(TESTS) $(if $(filter 1,$(FUZZ)),,$(FUZZ_REPLAYS))
 
 netns: all
 	$(Q)PLUMB_BUILD=$(abspath $(O)) netns-tests/run
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)PLUMB_BUILD=$(abspath $(O)) tools/check $(TESTS)
+	$(Q)PLUMB_BUILD=$(abspath $(O)) tools/check $(TESTS) $(FUZZ_REPLAYS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -139,7 +172,7 @@ clean:
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
 
-.PHONY: all deps unit netns check demo install clean format
+.PHONY: all deps unit netns check demo install clean format fuzz
 .DELETE_ON_ERROR:
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
