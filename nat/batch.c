@@ -396,3 +396,17 @@ int nat_batch_send(struct nat_sock *s, struct nat_batch *b, int *failed, struct 
 				     b->nmsgs - st.acks, b->nmsgs);
 	return 0;
 }
+
+int nat_err_hint(struct plumb_err *err, int code, const char *fmt, ...)
+{
+	char old[PLUMB_ERR_MSG_MAX], hint[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(hint, sizeof(hint), fmt, ap);
+	va_end(ap);
+	if (!err)
+		return -abs(code);
+	snprintf(old, sizeof(old), "%s", plumb_err_msg(err, code));
+	return plumb_err_set(err, code, "%s: %s", old, hint);
+}

@@ -100,6 +100,11 @@ const void *nat_batch_wire(struct nat_batch *b, size_t *len);
  * of the failing message (0-based among the messages, -1 when not known). */
 int nat_batch_send(struct nat_sock *s, struct nat_batch *b, int *failed, struct plumb_err *err);
 
+/* Append a hint to the message already in err: "<message>: <hint>".
+ * Returns -abs(code). */
+int nat_err_hint(struct plumb_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* ---- reading back ---- */
 
 /* Dump one kind of object of table plumb: type is NFT_MSG_GETCHAIN,
@@ -198,6 +203,11 @@ void nat_key_u8(struct nat_key *k, uint8_t v);
 void nat_key_be16(struct nat_key *k, uint16_t v);
 void nat_key_be32(struct nat_key *k, uint32_t v);
 void nat_key_bytes(struct nat_key *k, const void *p, uint32_t len);
+
+/* In a dumped interval set (start and interval-end elements), the end that
+ * closes the interval starting at `start`: the smallest end key above it.
+ * false when there is none (the interval runs to the top). */
+bool nat_interval_end(struct nftnl_set *s, const void *start, uint32_t len, uint8_t *end);
 
 /* A growing array of fixed-size records (the caller frees data). */
 struct nat_vec {

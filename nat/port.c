@@ -119,11 +119,41 @@ static int port_batch(struct nat_batch *b, const struct nat_port *p, size_t coun
 	return r;
 }
 
+static bool same_host_port(const struct nat_port *a, const struct nat_port *want)
+{
+	return a->proto == want->proto && plumb_ip_equal(&a->host_ip, &want->host_ip) &&
+	       a->host_port >= want->host_port && a->host_port - want->host_port < (int)span(want);
+}
+
+/* EEXIST on publishing: say who holds the port (read back on this error path
+ * only; the kernel's answer does not carry the existing element). */
+static int explain_taken(struct nat *n, const struct nat_port *p, size_t count,
+			 struct plumb_err *err)
+{
+	struct nat_port *have = NULL;
+	int nh = nat_port_list(n, &have, NULL);
+
+	for (int i = 0; i < nh; i++)
+		for (size_t j = 0; j < count; j++) {
+			char s[160];
+
+			if (!same_host_port(&have[i], &p[j]))
+				continue;
+			nat_port_str(&have[i], s, sizeof(s));
+			nat_err_hint(err, EEXIST, "host port already published (%s%s%s)", s,
+				     have[i].owner[0] ? ", owner " : "", have[i].owner);
+			free(have);
+			return -EEXIST;
+		}
+	free(have);
+	return nat_err_hint(err, EEXIST, "host port already published");
+}
+
 static int port_change(struct nat *n, const struct nat_port *p, size_t count, bool add,
 		       struct plumb_err *err)
 {
 	_cleanup_batch_ struct nat_batch *b = NULL;
-	int r;
+	int r, failed;
 
 	for (size_t i = 0; i < count; i++) {
 		r = port_check(&p[i], add, err);
@@ -138,11 +168,11 @@ static int port_change(struct nat *n, const struct nat_port *p, size_t count, bo
 	r = port_batch(b, p, count, add);
 	if (r < 0)
 		return plumb_err_set(err, -r, "building port mappings: %s", strerror(-r));
-	r = nat_batch_send(&n->sock, b, NULL, err);
+	r = nat_batch_send(&n->sock, b, &failed, err);
 	if (r == -EEXIST)
-		return plumb_err_wrap(err, r, "host port already published");
+		return explain_taken(n, p, count, err);
 	if (r == -ENOENT)
-		return plumb_err_wrap(err, r, "not published");
+		return nat_err_hint(err, r, "not published");
 	return r;
 }
 
