@@ -183,7 +183,17 @@ int nat_port_add(struct nat *n, const struct nat_port *p, size_t count, struct p
 
 int nat_port_del(struct nat *n, const struct nat_port *p, size_t count, struct plumb_err *err)
 {
-	return port_change(n, p, count, false, err);
+	struct nat_port v6;
+	int r = port_change(n, p, count, false, err);
+
+	/* One mapping given by host port alone: it may live in the IPv6 map. */
+	if (r != -ENOENT || count != 1 || p->ip.family || p->host_ip.family)
+		return r;
+	v6 = *p;
+	v6.ip.family = AF_INET6;
+	plumb_err_clear(err);
+	r = port_change(n, &v6, 1, false, err);
+	return r;
 }
 
 /* Decode one map element back into a mapping. */

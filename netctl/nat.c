@@ -41,8 +41,11 @@ static int masq_parse(const struct netctl *ctx, const char *s, enum nat_masq_kin
 
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
-	if (plumb_cidr_parse(s, false, &m->cidr) < 0)
-		return netctl_usage_err(ctx, err, "invalid CIDR '%s' (want e.g. 10.88.0.0/16)", s);
+	/* a pod is one address, written bare or as /32, /128 */
+	if (plumb_cidr_parse(s, kind == NAT_MASQ_POD, &m->cidr) < 0)
+		return netctl_usage_err(ctx, err, "invalid %s '%s' (want e.g. %s)",
+					kind == NAT_MASQ_POD ? "address" : "CIDR", s,
+					kind == NAT_MASQ_POD ? "10.88.0.5" : "10.88.0.0/16");
 	plumb_cidr_network(&m->cidr, &net);
 	if (!plumb_ip_equal(&net.ip, &m->cidr.ip)) {
 		char want[PLUMB_CIDR_STRLEN];
@@ -57,23 +60,34 @@ static int masq_change(struct netctl *ctx, int argc, char **argv, enum nat_masq_
 		       bool add, struct plumb_err *err)
 {
 	_cleanup_nat_ struct nat n = {0};
-	const char *ns = NULL, *owner = NULL;
+	const char *ns = NULL, *owner = NULL, *except = NULL;
+	bool pod = false;
 	const struct netctl_opt opts[] = {
 		{"--ns", OPT_STR, &ns},
 		{"--owner", OPT_STR, &owner},
+		{"--pod", OPT_FLAG, &pod},
+		{"--except-to", OPT_STR, &except},
 	};
 	struct nat_masq m[16];
 	char *pos[16];
 	size_t np;
 	int r;
 
-	r = netctl_parse(ctx, argc, argv, opts, add ? 2 : 1, pos, 1, 16, &np, err);
+	/* --pod/--except-to only for masq */
+	r = netctl_parse(ctx, argc, argv, opts, kind == NAT_MASQ_SUBNET ? 4 : 2, pos, 1, 16, &np,
+			 err);
 	if (r < 0)
 		return r;
+	if (owner && !add)
+		return netctl_usage_err(ctx, err, "--owner is for adding (see 'netctl nat owner-del')");
+	if (except)
+		pod = true;
 	for (size_t i = 0; i < np; i++) {
-		r = masq_parse(ctx, pos[i], kind, &m[i], err);
+		r = masq_parse(ctx, pos[i], pod ? NAT_MASQ_POD : kind, &m[i], err);
 		if (r < 0)
 			return r;
+		if (except && plumb_cidr_parse(except, false, &m[i].net) < 0)
+			return netctl_usage_err(ctx, err, "invalid --except-to '%s'", except);
 		if (owner && snprintf(m[i].owner, sizeof(m[i].owner), "%s", owner) >=
 				     (int)sizeof(m[i].owner))
 			return netctl_usage_err(ctx, err, "owner tag is too long");
@@ -179,9 +193,10 @@ MASQ_VERBS(masq, NAT_MASQ_SUBNET)
 MASQ_VERBS(excl, NAT_MASQ_EXCLUDE)
 
 static const struct netctl_cmd masq_cmds[] = {
-	{"add", masq_add, "CIDR... [--owner TAG] [--ns NS]",
-	 "masquerade traffic from a pod subnet (to destinations not excluded)"},
-	{"del", masq_del, "CIDR... [--ns NS]", "stop masquerading a subnet"},
+	{"add", masq_add, "CIDR... | --pod IP... [--except-to NET] [--owner TAG] [--ns NS]",
+	 "masquerade traffic from a pod subnet, or from pod addresses except to their network"},
+	{"del", masq_del, "CIDR... | --pod IP... [--except-to NET] [--ns NS]",
+	 "stop masquerading a subnet or pods"},
 	{"list", masq_list, "[--ns NS]", "masqueraded subnets and pods"},
 };
 
