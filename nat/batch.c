@@ -214,7 +214,10 @@ int nat_batch_elem(struct nat_batch *b, struct nftnl_set_elem *e, const char *la
 		return r;
 	nlh = (struct nlmsghdr *)(b->buf + b->elem_msg);
 	start = nlh->nlmsg_len;
-	nest = mnl_attr_nest_start(nlh, ++b->elem_count);
+	/* NFTA_LIST_ELEM for each, as the kernel's own dumps (and libnftnl's
+	 * parser) have it; the kernel ignores the nest type. */
+	nest = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	b->elem_count++;
 	nftnl_set_elem_nlmsg_build_payload(nlh, e);
 	mnl_attr_nest_end(nlh, nest);
 	va_start(ap, label_fmt);

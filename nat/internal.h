@@ -251,4 +251,11 @@ void *nat_vec_push(struct nat_vec *v, size_t size);
 /* Build the NAT layer (chains, sets, rules) into b; nat_layer_ensure's build. */
 int nat_layout_build(struct nat_batch *b, void *unused);
 
+/* The element messages of nat_port_add/del and nat_masq_add/del, without
+ * validation or sending (the round-trip tests parse them back). */
+struct nat_port;
+struct nat_masq;
+int nat_port_batch(struct nat_batch *b, const struct nat_port *p, size_t count, bool add);
+int nat_masq_batch(struct nat_batch *b, const struct nat_masq *m, size_t count, bool add);
+
 #endif

@@ -77,7 +77,7 @@ static int port_elem(const struct nat_port *p, uint16_t hp, uint16_t cp, bool ad
 	return 0;
 }
 
-static int port_batch(struct nat_batch *b, const struct nat_port *p, size_t count, bool add)
+int nat_port_batch(struct nat_batch *b, const struct nat_port *p, size_t count, bool add)
 {
 	static const char *const sets[] = {NAT_SET_PORT4, NAT_SET_PORT4_IP, NAT_SET_PORT6,
 					   NAT_SET_PORT6_IP};
@@ -165,7 +165,7 @@ static int port_change(struct nat *n, const struct nat_port *p, size_t count, bo
 	b = nat_batch_new();
 	if (!b)
 		return plumb_err_set(err, ENOMEM, "out of memory");
-	r = port_batch(b, p, count, add);
+	r = nat_port_batch(b, p, count, add);
 	if (r < 0)
 		return plumb_err_set(err, -r, "building port mappings: %s", strerror(-r));
 	r = nat_batch_send(&n->sock, b, &failed, err);
