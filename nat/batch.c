@@ -28,6 +28,7 @@ struct nat_batch {
 	struct label *labels;
 	size_t nlabels, caplabels;
 	bool sealed;
+	uint16_t family; /* of the messages added from now on */
 	/* the element message being filled, if any */
 	bool in_elems;
 	size_t elem_msg; /* offset of its nlmsghdr in buf */
@@ -89,6 +90,7 @@ struct nat_batch *nat_batch_new(void)
 		free(b);
 		return NULL;
 	}
+	b->family = NAT_FAMILY;
 	/* Sequence numbers are written at send time; 0 for now. */
 	b->len = NLMSG_ALIGN(nftnl_batch_begin(b->buf, 0)->nlmsg_len);
 	return b;
@@ -105,6 +107,11 @@ void nat_batch_free(struct nat_batch *b)
 	free(b);
 }
 
+void nat_batch_family(struct nat_batch *b, uint16_t family)
+{
+	b->family = family;
+}
+
 size_t nat_batch_count(const struct nat_batch *b)
 {
 	return b->nmsgs;
@@ -116,7 +123,7 @@ static struct nlmsghdr *msg_open(struct nat_batch *b, uint16_t type, uint16_t fl
 {
 	if (b->sealed || b->in_elems || room(b, ROOM) < 0)
 		return NULL;
-	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, NAT_FAMILY,
+	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, b->family,
 				     NLM_F_REQUEST | NLM_F_ACK | flags, 0);
 }
 

@@ -3,7 +3,8 @@
  * nat/nat.h — masquerade and port publishing in nftables.
  *
  * Owns: `table inet plumb` (created on first use, removed by nat_table_destroy)
- * and, inside it, the NAT layer's chains and sets (nat/README.md). Never reads,
+ * and, inside it, the NAT layer's chains and sets (nat/README.md); and
+ * `table bridge plumb` for the MAC spoofing check. Never reads,
  * edits or flushes any other table, so Docker, Podman/netavark and iptables-nft
  * rules on the same host are left alone.
  * Acts in: the namespace given to nat_open (a socket opened inside it).
@@ -91,13 +92,25 @@ int nat_port_del(struct nat *n, const struct nat_port *p, size_t count, struct p
 /* Published ports, one entry per host port (count 1), in *out (free()). */
 int nat_port_list(struct nat *n, struct nat_port **out, struct plumb_err *err);
 
+/* ---- MAC spoofing check (the reference bridge plugin's macspoofchk) ---- */
+
+/* Frames entering a bridge from pod port `ifname` (the host end of its veth)
+ * must carry source MAC `mac`; others are dropped. Lives in `table bridge
+ * plumb` (bridge filtering needs the bridge family), created on first use,
+ * removed with table inet plumb by nat_table_destroy. -EEXIST when the port
+ * is already checked, -ENOENT when removing one that is not. */
+int nat_macspoof_add(struct nat *n, const char *ifname, const uint8_t mac[6], const char *owner,
+		     struct plumb_err *err);
+int nat_macspoof_del(struct nat *n, const char *ifname, const uint8_t mac[6],
+		     struct plumb_err *err);
+
 /* ---- owners (CNI DEL and GC) ---- */
 
 /* The owner tag plumb's CNI plugins use: "cni/<network>/<container id>/<ifname>".
  * Returns 0, or -ENAMETOOLONG when it does not fit NAT_OWNER_MAX. */
 int nat_owner_cni(char *buf, size_t len, const char *network, const char *container_id,
 		  const char *ifname);
-/* Remove every element (masquerade and ports) tagged `owner`, in one
+/* Remove every element (masquerade, ports, MAC checks) tagged `owner`, in one
  * transaction. Returns how many were removed (0 is fine: DEL is idempotent). */
 int nat_owner_del(struct nat *n, const char *owner, struct plumb_err *err);
 /* Remove every element whose owner starts with `prefix` ("cni/mynet/") and is

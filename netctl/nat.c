@@ -2,6 +2,7 @@
 /* netctl nat — masquerade and published ports in table inet plumb:
  *   nat masq add|del|list CIDR        nat exclude add|del|list CIDR
  *   nat port add|del|list tcp 8080[-8090] 10.88.0.5:80 [--host-ip IP]
+ *   nat macspoof add|del PORT MAC
  *   nat show | flush | owner-del TAG | gc PREFIX [VALID...]
  * Every command takes --ns NS (default: netctl's own namespace). */
 #include "netctl/netctl.h"
@@ -395,6 +396,67 @@ static int nat_port(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 			       argv - 1, err);
 }
 
+/* ---- MAC spoofing check ---- */
+
+static int mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6 || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int macspoof_change(struct netctl *ctx, int argc, char **argv, bool add,
+			   struct plumb_err *err)
+{
+	_cleanup_nat_ struct nat n = {0};
+	const char *ns = NULL, *owner = NULL;
+	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns}, {"--owner", OPT_STR, &owner}};
+	uint8_t mac[6];
+	char *pos[2];
+	size_t np;
+	int r = netctl_parse(ctx, argc, argv, opts, add ? 2 : 1, pos, 2, 2, &np, err);
+
+	if (r < 0)
+		return r;
+	if (mac_parse(pos[1], mac) < 0)
+		return netctl_usage_err(ctx, err, "invalid MAC address '%s' (want aa:bb:cc:dd:ee:ff)",
+					pos[1]);
+	r = nat_at(&n, ns, err);
+	if (r < 0)
+		return r;
+	return add ? nat_macspoof_add(&n, pos[0], mac, owner, err)
+		   : nat_macspoof_del(&n, pos[0], mac, err);
+}
+
+static int macspoof_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
+{
+	return macspoof_change(ctx, argc, argv, true, err);
+}
+
+static int macspoof_del(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
+{
+	return macspoof_change(ctx, argc, argv, false, err);
+}
+
+static const struct netctl_cmd macspoof_cmds[] = {
+	{"add", macspoof_add, "PORT MAC [--owner TAG] [--ns NS]",
+	 "drop frames entering the bridge from PORT whose source MAC is not MAC"},
+	{"del", macspoof_del, "PORT MAC [--ns NS]", "stop checking PORT"},
+};
+
+static int nat_macspoof(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
+{
+	ctx->verb = "nat macspoof";
+	return netctl_dispatch(ctx, "nat macspoof", macspoof_cmds, ARRAY_SIZE(macspoof_cmds),
+			       argc + 1, argv - 1, err);
+}
+
 /* ---- show, flush, owners ---- */
 
 static void show_text(FILE *f, json_t *result)
@@ -494,8 +556,9 @@ static const struct netctl_cmd nat_cmds[] = {
 	{"masq", nat_masq, "add|del|list ...", "masquerade pod subnets"},
 	{"exclude", nat_exclude, "add|del|list ...", "destinations never masqueraded"},
 	{"port", nat_port, "add|del|list ...", "publish container ports on the node"},
+	{"macspoof", nat_macspoof, "add|del PORT MAC ...", "source MAC check on bridge ports"},
 	{"show", nat_show, "[--ns NS]", "everything plumb programmed in table inet plumb"},
-	{"flush", nat_flush, "[--ns NS]", "remove table inet plumb (and nothing else)"},
+	{"flush", nat_flush, "[--ns NS]", "remove tables inet/bridge plumb (and nothing else)"},
 	{"owner-del", nat_owner_del_cmd, "TAG [--ns NS]", "remove every element tagged TAG"},
 	{"gc", nat_gc_cmd, "PREFIX [VALID-TAG...] [--ns NS]",
 	 "remove elements tagged PREFIX* that are not in the valid list"},
