@@ -139,7 +139,7 @@ static int msg_close(struct nat_batch *b, struct nlmsghdr *nlh, const char *labe
 }
 
 #define DEFINE_BATCH_OBJ(kind, type_t)                                                             \
-	int nat_batch_##kind(struct nat_batch *b, uint16_t type, uint16_t flags, type_t *o,         \
+	int nat_batch_##kind(struct nat_batch *b, uint16_t type, uint16_t flags, type_t *o,        \
 			     const char *label)                                                    \
 	{                                                                                          \
 		struct nlmsghdr *nlh = msg_open(b, type, flags);                                   \
@@ -277,9 +277,9 @@ static const char *find_label(const struct nat_batch *b, uint32_t msg, int64_t o
 }
 
 struct ack_state {
-	uint32_t base;	 /* seq of BEGIN */
-	size_t acks;	 /* ACKs seen for our messages */
-	int error;	 /* first error, positive */
+	uint32_t base; /* seq of BEGIN */
+	size_t acks;   /* ACKs seen for our messages */
+	int error;     /* first error, positive */
 	uint32_t err_seq;
 	int64_t err_off; /* NLMSGERR_ATTR_OFFS, -1 if none */
 	char extack[256];
@@ -397,12 +397,13 @@ int nat_batch_send(struct nat_sock *s, struct nat_batch *b, int *failed, struct 
 				*failed = (int)idx;
 		}
 		if (st.extack[0])
-			return plumb_err_set(err, st.error, "%s: %s (%s)", what,
-					     strerror(st.error), st.extack);
+			return plumb_err_set(err, st.error, "%s: %s (%s)", what, strerror(st.error),
+					     st.extack);
 		return plumb_err_set(err, st.error, "%s: %s", what, strerror(st.error));
 	}
 	if (st.acks < b->nmsgs)
-		return plumb_err_set(err, EIO, "nftables: %zu of %zu messages were not acknowledged",
+		return plumb_err_set(err, EIO,
+				     "nftables: %zu of %zu messages were not acknowledged",
 				     b->nmsgs - st.acks, b->nmsgs);
 	return 0;
 }

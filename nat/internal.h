@@ -93,7 +93,7 @@ int nat_batch_set(struct nat_batch *b, uint16_t type, uint16_t flags, struct nft
  * into several messages of the same transaction automatically. */
 int nat_batch_elems_begin(struct nat_batch *b, uint16_t type, uint16_t flags, const char *set);
 int nat_batch_elem(struct nat_batch *b, struct nftnl_set_elem *e, const char *label_fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int nat_batch_elems_end(struct nat_batch *b);
 
 /* The finished transaction (BEGIN..END) for tests: bytes and length. The batch
@@ -109,7 +109,7 @@ int nat_batch_send(struct nat_sock *s, struct nat_batch *b, int *failed, struct 
 /* Append a hint to the message already in err: "<message>: <hint>".
  * Returns -abs(code). */
 int nat_err_hint(struct plumb_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- reading back ---- */
 
@@ -183,7 +183,7 @@ int nat_e_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
 int nat_e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg);
 int nat_e_cmp(struct nftnl_rule *r, uint32_t sreg, uint32_t op, const void *data, uint32_t len);
 int nat_e_bitwise(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg, uint32_t len,
-		  const void *mask, const void *xor);
+		  const void *mask, const void * xor);
 int nat_e_lookup(struct nftnl_rule *r, const char *set, uint32_t sreg, int dreg, bool invert);
 int nat_e_ct(struct nftnl_rule *r, uint32_t key, int dir, uint32_t dreg);
 int nat_e_fib(struct nftnl_rule *r, uint32_t flags, uint32_t result, uint32_t dreg);

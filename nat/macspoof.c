@@ -31,10 +31,12 @@ static int macspoof_layout(struct nat_batch *b, void *unused)
 {
 	static const uint32_t port_t[] = {NAT_T_IFNAME}, pair_t[] = {NAT_T_IFNAME, NAT_T_ETHERADDR};
 	static const uint8_t port_l[] = {IFNAMSIZ}, pair_l[] = {IFNAMSIZ, 6};
-	struct nftnl_set *ports = nat_set_new(NAT_SET_MACPORTS, port_t, port_l, 1, NULL, NULL, 0, 0);
-	struct nftnl_set *pairs = nat_set_new(NAT_SET_MACALLOW, pair_t, pair_l, 2, NULL, NULL, 0, 0);
-	struct nftnl_chain *c = nat_chain_new(NAT_CHAIN_MACSPOOF, "filter", NF_BR_PRE_ROUTING,
-					      MACSPOOF_PRIO);
+	struct nftnl_set *ports =
+	    nat_set_new(NAT_SET_MACPORTS, port_t, port_l, 1, NULL, NULL, 0, 0);
+	struct nftnl_set *pairs =
+	    nat_set_new(NAT_SET_MACALLOW, pair_t, pair_l, 2, NULL, NULL, 0, 0);
+	struct nftnl_chain *c =
+	    nat_chain_new(NAT_CHAIN_MACSPOOF, "filter", NF_BR_PRE_ROUTING, MACSPOOF_PRIO);
 	struct nftnl_rule *r = nat_rule_new(NAT_CHAIN_MACSPOOF);
 	int rc = (ports && pairs && c && r) ? 0 : -ENOMEM;
 
@@ -145,8 +147,7 @@ int nat_macspoof_add(struct nat *n, const char *ifname, const uint8_t mac[6], co
 	return macspoof_change(n, ifname, mac, true, owner, err);
 }
 
-int nat_macspoof_del(struct nat *n, const char *ifname, const uint8_t mac[6],
-		     struct plumb_err *err)
+int nat_macspoof_del(struct nat *n, const char *ifname, const uint8_t mac[6], struct plumb_err *err)
 {
 	return macspoof_change(n, ifname, mac, false, NULL, err);
 }

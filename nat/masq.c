@@ -159,16 +159,18 @@ int nat_masq_batch(struct nat_batch *b, const struct nat_masq *m, size_t count, 
 				for (size_t i = 0; r == 0 && i < count; i++) {
 					char label[200];
 
-					if ((int)m[i].kind != kind || m[i].cidr.ip.family != fams[f] ||
+					if ((int)m[i].kind != kind ||
+					    m[i].cidr.ip.family != fams[f] ||
 					    (skip && !m[i].net.ip.family))
 						continue;
 					if (!open)
-						r = nat_batch_elems_begin(b, type, flags,
-									  set_of(kind, fams[f], skip));
+						r = nat_batch_elems_begin(
+						    b, type, flags, set_of(kind, fams[f], skip));
 					open = true;
 					if (r == 0)
-						r = put_entry(b, &m[i], add, skip,
-							      masq_label(&m[i], label, sizeof(label)));
+						r = put_entry(
+						    b, &m[i], add, skip,
+						    masq_label(&m[i], label, sizeof(label)));
 				}
 				if (r == 0 && open)
 					r = nat_batch_elems_end(b);

@@ -19,8 +19,8 @@ static int port_check(const struct nat_port *p, bool add, struct plumb_err *err)
 
 	nat_port_str(p, s, sizeof(s));
 	if (!nat_proto_name(p->proto))
-		return plumb_err_set(err, EINVAL, "port mapping %s: protocol must be tcp, udp or sctp",
-				     s);
+		return plumb_err_set(err, EINVAL,
+				     "port mapping %s: protocol must be tcp, udp or sctp", s);
 	if (p->host_port == 0 || (unsigned)p->host_port + span(p) - 1 > 65535)
 		return plumb_err_set(err, EINVAL, "port mapping %s: host port out of range", s);
 	if (p->host_ip.family && p->host_ip.family != AF_INET && p->host_ip.family != AF_INET6)
@@ -30,9 +30,9 @@ static int port_check(const struct nat_port *p, bool add, struct plumb_err *err)
 	if (p->ip.family != AF_INET && p->ip.family != AF_INET6)
 		return plumb_err_set(err, EINVAL, "port mapping %s: container address missing", s);
 	if (p->host_ip.family && p->host_ip.family != p->ip.family)
-		return plumb_err_set(err, EINVAL,
-				     "port mapping %s: host and container addresses differ in family",
-				     s);
+		return plumb_err_set(
+		    err, EINVAL, "port mapping %s: host and container addresses differ in family",
+		    s);
 	if (p->port == 0 || (unsigned)p->port + span(p) - 1 > 65535)
 		return plumb_err_set(err, EINVAL, "port mapping %s: container port out of range",
 				     s);
@@ -107,10 +107,13 @@ int nat_port_batch(struct nat_batch *b, const struct nat_port *p, size_t count, 
 					r = nat_batch_elem(b, e, "port mapping %s",
 							   nat_port_str(&one, s1, sizeof(s1)));
 				else if (r == 0)
-					r = nat_batch_elem(b, e, "port mapping %s %s%s%u",
-							   nat_proto_name(one.proto),
-							   one.host_ip.family ? plumb_ip_str(&one.host_ip, s1, sizeof(s1)) : "",
-							   one.host_ip.family ? ":" : "", one.host_port);
+					r = nat_batch_elem(
+					    b, e, "port mapping %s %s%s%u",
+					    nat_proto_name(one.proto),
+					    one.host_ip.family
+						? plumb_ip_str(&one.host_ip, s1, sizeof(s1))
+						: "",
+					    one.host_ip.family ? ":" : "", one.host_port);
 			}
 		}
 		if (r == 0 && open)

@@ -181,8 +181,7 @@ int nat_dump_elems_in(struct nat_sock *s, uint16_t family, const char *set, stru
 
 		if (elems_reset(&c) < 0)
 			return plumb_err_set(err, ENOMEM, "out of memory");
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family,
-					    NLM_F_DUMP, s->seq++);
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP, s->seq++);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NAT_TABLE);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
 		r = request(s, nlh, elems_cb, &c);
@@ -193,8 +192,7 @@ int nat_dump_elems_in(struct nat_sock *s, uint16_t family, const char *set, stru
 		nftnl_set_free(c.set);
 		if (r == -ENOENT)
 			return r;
-		return plumb_err_set(err, -r, "nftables: reading set '%s': %s", set,
-				     strerror(-r));
+		return plumb_err_set(err, -r, "nftables: reading set '%s': %s", set, strerror(-r));
 	}
 	*out = c.set;
 	return 0;
@@ -248,7 +246,8 @@ int nat_layer_ensure_in(struct nat_sock *s, uint16_t family, const char *marker,
 	if (r == 0)
 		r = build(b, arg);
 	if (r < 0)
-		return plumb_err_set(err, -r, "building table inet %s: %s", NAT_TABLE, strerror(-r));
+		return plumb_err_set(err, -r, "building table inet %s: %s", NAT_TABLE,
+				     strerror(-r));
 	r = nat_batch_send(s, b, &failed, &e2);
 	/* Someone else created the layer between our check and our batch. */
 	if (r == -EEXIST && nat_chain_exists_in(s, family, marker, NULL) == 1)

@@ -62,7 +62,8 @@ static int destroy_one(struct nat *n, uint16_t family, const char *label, struct
 
 	if (!t || !b)
 		return plumb_err_set(err, ENOMEM, "out of memory");
-	r = family == NAT_FAMILY ? nat_table_exists(n, err) : nat_chain_exists_in(&n->sock, family, NAT_CHAIN_MACSPOOF, err);
+	r = family == NAT_FAMILY ? nat_table_exists(n, err)
+				 : nat_chain_exists_in(&n->sock, family, NAT_CHAIN_MACSPOOF, err);
 	if (r <= 0)
 		return r;
 	nat_batch_family(b, family);

@@ -110,7 +110,8 @@ static void test_layout(void **state)
 	find_rule(&w, NAT_CHAIN_POST, 0, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "[ cmp eq reg 1 0x00002000 ]\n  [ masq ]"));
 	find_rule(&w, NAT_CHAIN_POST, 2, buf, sizeof(buf));
-	assert_non_null(strstr(buf, "[ lookup reg 8 set masq-skip4 ]\n  [ immediate reg 0 return ]"));
+	assert_non_null(
+	    strstr(buf, "[ lookup reg 8 set masq-skip4 ]\n  [ immediate reg 0 return ]"));
 	nat_batch_free(b);
 }
 
@@ -139,7 +140,7 @@ static void test_layout_sets(void **state)
 			assert_int_equal(nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN), 20);
 			assert_int_equal(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE),
 					 (NAT_T_IP6ADDR << 12) | (NAT_T_INET_PROTOCOL << 6) |
-						 NAT_T_INET_SERVICE);
+					     NAT_T_INET_SERVICE);
 			assert_int_equal(nftnl_set_get_u32(s, NFTNL_SET_FLAGS),
 					 NFT_SET_MAP | NFT_SET_CONCAT);
 			seen++;
@@ -195,7 +196,7 @@ static void test_port_elems(void **state)
 	struct nat_port p[2] = {0};
 	struct nat_batch *b = nat_batch_new();
 	static const uint8_t want_key[] = {IPPROTO_TCP, 0, 0, 0, 0x1f, 0x91, 0, 0}; /* tcp . 8081 */
-	static const uint8_t want_data[] = {10, 88, 0, 5, 0, 81, 0, 0};		  /* 10.88.0.5 . 81 */
+	static const uint8_t want_data[] = {10, 88, 0, 5, 0, 81, 0, 0}; /* 10.88.0.5 . 81 */
 	struct elem_list l = {0};
 	struct nftnl_set *s;
 	char comment[NAT_OWNER_MAX];
@@ -216,7 +217,7 @@ static void test_port_elems(void **state)
 	assert_int_equal(nat_port_batch(b, p, 2, true), 0);
 	walk(b, &w);
 	assert_int_equal(w.count[NFT_MSG_NEWSETELEM], 2); /* one per map touched */
-	assert_true(w.msg[0]->nlmsg_flags & NLM_F_EXCL);   /* a taken port must fail */
+	assert_true(w.msg[0]->nlmsg_flags & NLM_F_EXCL);  /* a taken port must fail */
 
 	s = elems_of(w.msg[0]);
 	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), NAT_SET_PORT4);
@@ -361,27 +362,36 @@ static void test_text(void **state)
 	assert_int_equal(plumb_ip_parse("192.0.2.1", &p.host_ip), 0);
 	assert_string_equal(nat_port_str(&p, buf, sizeof(buf)),
 			    "udp 192.0.2.1:5000-5002 -> 10.88.0.5:6000-6002");
-	assert_int_equal(nat_owner_cni(buf, sizeof(buf), "net", "abc", "eth0"), 0);
-	assert_string_equal(buf, "cni/net/abc/eth0");
+	assert_int_equal(nat_owner_cni(buf, sizeof(buf), "portmap", "net", "abc", "eth0"), 0);
+	assert_string_equal(buf, "portmap/net/abc/eth0");
+	assert_int_equal(nat_owner_cni_prefix(buf, sizeof(buf), "portmap", "net"), 0);
+	assert_string_equal(buf, "portmap/net/");
 	{
-		char id[200];
+		char id[200], net[80], prefix[NAT_OWNER_MAX];
 
+		/* a long network name is hashed, the same way in tag and prefix */
+		memset(net, 'n', sizeof(net) - 1);
+		net[sizeof(net) - 1] = '\0';
+		memset(id, 'a', 64);
+		id[64] = '\0';
+		assert_int_equal(nat_owner_cni(buf, sizeof(buf), "bridge", net, id, "eth0"), 0);
+		assert_int_equal(nat_owner_cni_prefix(prefix, sizeof(prefix), "bridge", net), 0);
+		assert_int_equal(strncmp(buf, prefix, strlen(prefix)), 0);
+		assert_true(strlen(buf) < NAT_OWNER_MAX);
 		memset(id, 'a', sizeof(id) - 1);
 		id[sizeof(id) - 1] = '\0';
-		assert_int_equal(nat_owner_cni(buf, sizeof(buf), "net", id, "eth0"), -ENAMETOOLONG);
+		assert_int_equal(nat_owner_cni(buf, sizeof(buf), "bridge", "net", id, "eth0"),
+				 -ENAMETOOLONG);
 	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_layout_sets),
-		cmocka_unit_test(test_port_elems),
-		cmocka_unit_test(test_port_delete_has_key_only),
-		cmocka_unit_test(test_masq_elems),
-		cmocka_unit_test(test_large_batch_splits),
-		cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_layout),     cmocka_unit_test(test_layout_sets),
+	    cmocka_unit_test(test_port_elems), cmocka_unit_test(test_port_delete_has_key_only),
+	    cmocka_unit_test(test_masq_elems), cmocka_unit_test(test_large_batch_splits),
+	    cmocka_unit_test(test_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
