@@ -80,8 +80,8 @@ t=$(ms); nft_del1 $k $hi; nd=$(elapsed "$t")
 row "add 1 at $big existing" "$pa" "$na" $k
 row "delete 1 at $big existing" "$pd" "$nd" $k
 # The kernel's share: the duration of the one transaction's send (strace -T).
-commit_us() { strace -T -e trace=sendto,sendmsg "$@" 2>&1 >/dev/null |
-	awk '/BATCH_BEGIN/ { gsub(/[<>]/, "", $NF); printf "%d", $NF * 1000000 }'; }
+commit_us() { strace -f -T -e trace=sendto,sendmsg "$@" 2>&1 >/dev/null |
+	awk '/BATCH_BEGIN|nlmsg_type=0x10 / { gsub(/[<>]/, "", $NF); printf "%d", $NF * 1000000 }'; }
 if command -v strace >/dev/null; then
 	pc=$(commit_us "$NETCTL" nat port add tcp 65390 10.88.0.5:80 --ns "$ns")
 	nc=$(commit_us ip netns exec "$ns" nft add element inet plumb hostport4 "{ tcp . 65391 : 10.88.0.5 . 80 }")
