@@ -104,7 +104,11 @@ static struct nlmsghdr *get_msg(char *buf, struct nat_sock *s, uint16_t family, 
 				const char *name)
 {
 	uint16_t flags = name ? NLM_F_ACK : NLM_F_DUMP; /* a dump ends with DONE */
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, family, flags, s->seq++);
+	struct nlmsghdr *nlh;
+
+	/* attribute padding is not always cleared: send no stack garbage */
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, family, flags, s->seq++);
 
 	if (type != NFT_MSG_GETTABLE)
 		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, NAT_TABLE); /* same id for sets, rules */
@@ -181,6 +185,7 @@ int nat_dump_elems_in(struct nat_sock *s, uint16_t family, const char *set, stru
 
 		if (elems_reset(&c) < 0)
 			return plumb_err_set(err, ENOMEM, "out of memory");
+		memset(buf, 0, sizeof(buf));
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP, s->seq++);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NAT_TABLE);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
