@@ -7,6 +7,8 @@
 #
 # Cases (each on an empty map unless said):
 #   one by one   N separate add calls, then N separate delete calls
+#   one process  the same, one transaction per mapping inside one process
+#                (plumb: bench/nat-loop.c; nft: `nft -i`, a transaction a line)
 #   one batch    N mappings added in one transaction, then deleted in one
 #   at scale     100 single adds + deletes while the map already holds 10*N
 # plumb's single calls are `netctl nat port add tcp P 10.88.0.5:80` (a process
@@ -19,7 +21,7 @@ NETCTL=${PLUMB_BUILD:-$here/build}/bin/netctl
 [ "$(id -u)" = 0 ] || { echo "needs root (namespaces)"; exit 1; }
 ns=natbench-$$
 ip netns add "$ns"
-trap 'ip netns del "$ns"' EXIT
+trap 'ip netns del "$ns"; rm -rf "$(dirname "${loop:-/nonexistent/x}")"' EXIT
 nsx() { ip netns exec "$ns" "$@"; }
 base=20000
 
@@ -41,6 +43,16 @@ nft_file() {
 nft_addN() { nft_file add "$1" "$2" | nsx nft -f -; }
 nft_delN() { nft_file del "$1" "$2" | nsx nft -f -; }
 
+# plumb in one process, one transaction per mapping (bench/nat-loop.c)
+loop=$(mktemp -d)/nat-loop
+cc -O2 -I"$here" -D_GNU_SOURCE -o "$loop" "$here/bench/nat-loop.c" \
+	"${PLUMB_BUILD:-$here/build}/libplumb.a" $(pkg-config --libs libmnl libnftnl libnl-route-3.0 jansson)
+plumb_addL() { "$loop" "$ns" add "$1" "$2"; }
+plumb_delL() { "$loop" "$ns" del "$1" "$2"; }
+# nft in one process: `nft -i` runs each line as its own transaction
+nft_addL() { for ((i = 0; i < $1; i++)); do echo "add element inet plumb hostport4 { tcp . $(($2 + i)) : 10.88.0.5 . 80 }"; done | nsx nft -i >/dev/null; }
+nft_delL() { for ((i = 0; i < $1; i++)); do echo "delete element inet plumb hostport4 { tcp . $(($2 + i)) }"; done | nsx nft -i >/dev/null; }
+
 count() { "$NETCTL" nat port list --ns "$ns" | wc -l; }
 
 # Both tools work on the same table layout: plumb creates it once.
@@ -60,6 +72,13 @@ t=$(ms); nft_add1 "$N" $base; na=$(elapsed "$t"); [ "$(count)" = "$N" ]
 t=$(ms); nft_del1 "$N" $base; nd=$(elapsed "$t"); [ "$(count)" = 0 ]
 row "add one by one" "$pa" "$na" "$N"
 row "delete one by one" "$pd" "$nd" "$N"
+
+t=$(ms); plumb_addL "$N" $base; pa=$(elapsed "$t"); [ "$(count)" = "$N" ]
+t=$(ms); plumb_delL "$N" $base; pd=$(elapsed "$t"); [ "$(count)" = 0 ]
+t=$(ms); nft_addL "$N" $base; na=$(elapsed "$t"); [ "$(count)" = "$N" ]
+t=$(ms); nft_delL "$N" $base; nd=$(elapsed "$t"); [ "$(count)" = 0 ]
+row "add 1 by 1, one process" "$pa" "$na" "$N"
+row "delete 1 by 1, one process" "$pd" "$nd" "$N"
 
 t=$(ms); plumb_addN "$N" $base; pa=$(elapsed "$t"); [ "$(count)" = "$N" ]
 t=$(ms); plumb_delN "$N" $base; pd=$(elapsed "$t"); [ "$(count)" = 0 ]
