@@ -102,6 +102,8 @@ check_eq "pod2 reaches pod1 through node:8080 (same bridge, masqueraded)" "10.88
 check_eq "a host-address mapping does not answer on another address" "" "$(peer node http://10.88.0.1:9000/cgi-bin/peer)"
 check_match "list shows the range as single ports with owners" \
 	"tcp  192.0.2.1:9001 -> 10.88.0.6:81 owner cni/net1/c2/eth0" "$(nc_ns nat port list)"
+check_eq "list --owner shows only that owner's ports" "tcp  8080 -> 10.88.0.5:80 owner cni/net1/c1/eth0" \
+	"$(nc_ns nat port list --owner cni/net1/c1/eth0)"
 
 # --- IPv6 ---
 check_eq "IPv6: before masquerade, out cannot answer pod1" "" "$(peer pod1 'http://[fd00:2::2]:81/cgi-bin/peer')"
