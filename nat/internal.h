@@ -100,6 +100,12 @@ int nat_batch_elems_end(struct nat_batch *b);
  * is sealed after this (no more messages). */
 const void *nat_batch_wire(struct nat_batch *b, size_t *len);
 
+/* The label an error on message `msg` (0-based after BEGIN) names: the
+ * element whose bytes contain offset `off` (the kernel's NLMSGERR_ATTR_OFFS,
+ * from the start of that message), else the message's own label (off < 0).
+ * NULL if there is no such message. */
+const char *nat_batch_label(const struct nat_batch *b, uint32_t msg, int64_t off);
+
 /* Send the transaction and read every ACK. All or nothing: on failure the
  * kernel applied none of it. Returns 0, or the first failure's -errno with
  * err = "<label>: <strerror> (<extack>)"; *failed (may be NULL) gets the index
