@@ -135,6 +135,13 @@ int nat_dump_elems(struct nat_sock *s, const char *set, struct nftnl_set **out,
 int nat_dump_elems_in(struct nat_sock *s, uint16_t family, const char *set, struct nftnl_set **out,
 		      struct plumb_err *err);
 
+/* Read one element of set `set` (table inet plumb) by its key (`key` holds
+ * NFTNL_SET_ELEM_KEY): *out gets a set holding it, with its data and comment.
+ * -ENOENT when there is no such element (or set, or table). One round trip,
+ * whatever the set's size. */
+int nat_get_elem(struct nat_sock *s, const char *set, struct nftnl_set_elem *key,
+		 struct nftnl_set **out, struct plumb_err *err);
+
 /* 1 when chain `name` exists in table plumb, 0 when it (or the table) does not. */
 int nat_chain_exists(struct nat_sock *s, const char *name, struct plumb_err *err);
 int nat_chain_exists_in(struct nat_sock *s, uint16_t family, const char *name,

@@ -236,6 +236,11 @@ static int nat_exclude(struct netctl *ctx, int argc, char **argv, struct plumb_e
 
 /* ---- ports ---- */
 
+static void removed_text(FILE *f, json_t *result)
+{
+	fprintf(f, "removed %lld\n", json_integer_value(json_object_get(result, "removed")));
+}
+
 /* "8080" or "8080-8090" -> first port and count. */
 static int port_range_parse(const char *s, uint16_t *first, uint16_t *count)
 {
@@ -297,7 +302,7 @@ static int port_change(struct netctl *ctx, int argc, char **argv, bool add, stru
 	size_t np;
 	int r;
 
-	r = netctl_parse(ctx, argc, argv, opts, add ? 3 : 2, pos, add ? 3 : 2, 3, &np, err);
+	r = netctl_parse(ctx, argc, argv, opts, 3, pos, add ? 3 : 2, 3, &np, err);
 	if (r < 0)
 		return r;
 	r = port_parse(ctx, pos, np, host_ip, owner, &p, err);
@@ -306,7 +311,15 @@ static int port_change(struct netctl *ctx, int argc, char **argv, bool add, stru
 	r = nat_at(&n, ns, err);
 	if (r < 0)
 		return r;
-	return add ? nat_port_add(&n, &p, 1, err) : nat_port_del(&n, &p, 1, err);
+	if (add)
+		return nat_port_add(&n, &p, 1, err);
+	if (!owner)
+		return nat_port_del(&n, &p, 1, err);
+	/* only what this owner published: by key lookups, not a table scan */
+	r = nat_port_del_owned(&n, &p, 1, owner, err);
+	if (r >= 0)
+		netctl_output(ctx, json_pack("{s:i}", "removed", r), removed_text);
+	return r < 0 ? r : 0;
 }
 
 static int port_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -398,8 +411,9 @@ static int port_list(struct netctl *ctx, int argc, char **argv, struct plumb_err
 static const struct netctl_cmd port_cmds[] = {
     {"add", port_add, "tcp|udp|sctp HOSTPORT[-END] IP:PORT [--host-ip IP] [--owner TAG] [--ns NS]",
      "publish a container port (or a range) on the node"},
-    {"del", port_del, "tcp|udp|sctp HOSTPORT[-END] [IP:PORT] [--host-ip IP] [--ns NS]",
-     "withdraw a published port"},
+    {"del", port_del,
+     "tcp|udp|sctp HOSTPORT[-END] [IP:PORT] [--host-ip IP] [--owner TAG] [--ns NS]",
+     "withdraw a published port (with --owner: only if that owner published it)"},
     {"list", port_list, "[--owner TAG] [--ns NS]", "published ports (of one owner)"},
 };
 
@@ -539,11 +553,6 @@ static int nat_flush(struct netctl *ctx, int argc, char **argv, struct plumb_err
 	return r < 0 ? r : nat_table_destroy(&n, err);
 }
 
-static void removed_text(FILE *f, json_t *result)
-{
-	fprintf(f, "removed %lld\n", json_integer_value(json_object_get(result, "removed")));
-}
-
 static int nat_owner_del_cmd(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
 {
 	_cleanup_nat_ struct nat n = {0};
@@ -577,7 +586,8 @@ static const struct netctl_cmd nat_cmds[] = {
     {"exclude", nat_exclude, "add|del|list ...", "destinations never masqueraded"},
     {"port", nat_port, "add|del|list ...", "publish container ports on the node"},
     {"macspoof", nat_macspoof, "add|del PORT MAC ...", "source MAC check on bridge ports"},
-    {"show", nat_show, "[--owner TAG] [--ns NS]", "everything plumb programmed in table inet plumb"},
+    {"show", nat_show, "[--owner TAG] [--ns NS]",
+     "everything plumb programmed in table inet plumb"},
     {"flush", nat_flush, "[--ns NS]", "remove tables inet/bridge plumb (and nothing else)"},
     {"owner-del", nat_owner_del_cmd, "TAG [--ns NS]", "remove every element tagged TAG"},
     {"gc", nat_gc_cmd, "PREFIX [VALID-TAG...] [--ns NS]",
