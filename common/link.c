@@ -298,3 +298,22 @@ int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len,
 		return plumb_err_set(err, EINVAL, "sysctl %s: buffer too small", path);
 	return netns_run(nsfd, sysctl_here, &a, err);
 }
+
+int plumb_ns_ip_forward(int nsfd, int family, struct plumb_err *err)
+{
+	return plumb_ns_sysctl_write(nsfd,
+				     family == AF_INET6 ? "net/ipv6/conf/all/forwarding"
+							: "net/ipv4/ip_forward",
+				     "1", err);
+}
+
+int plumb_ns_route_localnet(int nsfd, const char *ifname, struct plumb_err *err)
+{
+	char path[96];
+	int r = plumb_link_name_check(ifname, err);
+
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/route_localnet", ifname);
+	return plumb_ns_sysctl_write(nsfd, path, "1", err);
+}
