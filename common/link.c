@@ -70,10 +70,16 @@ int plumb_link_get(struct plumb_nl *nl, const char *name, int ifindex, struct pl
 static int link_change(struct plumb_nl *nl, int ifindex, struct rtnl_link *ch, const char *what,
 		       struct plumb_err *err)
 {
+	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = rtnl_link_alloc();
 	int r;
 
-	rtnl_link_set_ifindex(ch, ifindex);
-	r = rtnl_link_change(nl->sk, ch, ch, 0);
+	/* A separate orig carrying only the index: libnl drops IFLA_IFNAME from
+	 * the request when orig's name equals the new one, as it would if
+	 * changes were passed as both. */
+	if (!orig)
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	rtnl_link_set_ifindex(orig, ifindex);
+	r = rtnl_link_change(nl->sk, orig, ch, 0);
 	return plumb_nl_error(nl, r, err, "%s of interface #%d in netns '%s'", what, ifindex,
 			      plumb_nl_ns(nl));
 }
