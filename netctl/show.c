@@ -23,6 +23,7 @@ struct shown {
 	struct plumb_link *links;
 	int nlinks;
 	bool current;
+	bool wanted; /* shown; the others are only looked at for veth peers */
 };
 
 struct nsid_reply {
@@ -196,15 +197,70 @@ static void show_free(struct shown *v, int n)
 	free(v);
 }
 
+static bool listed(const struct netctl_strv *only, const char *name)
+{
+	for (size_t i = 0; i < only->n; i++)
+		if (!strcmp(only->v[i], name))
+			return true;
+	return false;
+}
+
+/* Open here, every --ns (an error if one cannot be), and every other namespace
+ * under /run/netns: those are not shown with --ns, but a veth's other end may be
+ * in any of them. */
+static int show_collect(const struct netctl_strv *only, struct shown **out, int *count,
+			struct plumb_err *err)
+{
+	char **names = NULL;
+	struct shown *v;
+	int n = 0, nnames, r;
+
+	nnames = netns_list(&names, err);
+	if (nnames < 0)
+		return nnames;
+	if (1 + only->n + (size_t)nnames > SHOW_MAX_NS) {
+		netns_list_free(names);
+		return plumb_err_set(err, E2BIG, "netctl show: more than %d namespaces", SHOW_MAX_NS);
+	}
+	v = calloc(1 + only->n + (size_t)nnames, sizeof(*v));
+	if (!v) {
+		netns_list_free(names);
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < 1 + only->n + (size_t)nnames; i++) {
+		v[i].ns = (struct netctl_ns)NETCTL_NS_INIT;
+		v[i].fd = -1;
+	}
+	r = show_open(&v[n++], NULL, err);
+	v[0].wanted = !only->n;
+	for (size_t i = 0; r >= 0 && i < only->n; i++) {
+		r = show_open(&v[n++], only->v[i], err);
+		v[n - 1].wanted = true;
+	}
+	for (int i = 0; r >= 0 && i < nnames; i++) {
+		if (!strcmp(names[i], v[0].ns.name) || listed(only, names[i]))
+			continue;
+		/* Vanished since the listing, or not a namespace: nothing to show. */
+		if (show_open(&v[n], names[i], NULL) < 0) {
+			show_free_one(&v[n]);
+			continue;
+		}
+		v[n++].wanted = !only->n;
+	}
+	netns_list_free(names);
+	*out = v;
+	*count = n;
+	return r < 0 ? r : 0;
+}
+
 int netctl_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
 {
 	struct netctl_strv only = {0};
 	const struct netctl_opt opts[] = {{"--ns", OPT_MULTI, &only}};
 	struct shown *v = NULL;
-	char **names = NULL;
 	json_t *result = NULL;
 	size_t npos;
-	int r, n = 0, total, nsrc;
+	int r, n = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "help")) {
 		fprintf(ctx->out, "usage: netctl [-j] show [--ns NS]...\n"
@@ -215,45 +271,15 @@ int netctl_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err
 	r = netctl_parse(ctx, argc - 1, argv + 1, opts, ARRAY_SIZE(opts), NULL, 0, 0, &npos, err);
 	if (r < 0)
 		return r;
-	if (!only.n) {
-		r = netns_list(&names, err);
-		if (r < 0)
-			return r;
-	}
-	nsrc = only.n ? (int)only.n : r;
-	total = 1 + nsrc;
-	if (total > SHOW_MAX_NS)
-		return plumb_err_set(err, E2BIG, "netctl show: more than %d namespaces", SHOW_MAX_NS);
-	v = calloc((size_t)total, sizeof(*v));
-	if (!v) {
-		r = plumb_err_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	for (int i = 0; i < total; i++) {
-		v[i].ns = (struct netctl_ns)NETCTL_NS_INIT;
-		v[i].fd = -1;
-	}
-	/* Here first (needed to name peers), then the others. */
-	r = show_open(&v[n++], NULL, err);
-	for (int i = 0; r >= 0 && i < nsrc; i++) {
-		const char *name = only.n ? only.v[i] : names[i];
-
-		if (!only.n && !strcmp(name, v[0].ns.name))
-			continue; /* here is listed under /run/netns too */
-		r = show_open(&v[n++], name, err);
-		/* A namespace that vanished since the listing is no error. */
-		if (r == -ENOENT && !only.n) {
-			plumb_err_clear(err);
-			show_free_one(&v[--n]);
-			r = 0;
-		}
-	}
+	r = show_collect(&only, &v, &n, err);
 	if (r < 0)
 		goto out;
 	result = json_array();
-	for (int i = only.n ? 1 : 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		json_t *o;
 
+		if (!v[i].wanted)
+			continue;
 		r = show_one(v, n, &v[i], &o, err);
 		if (r < 0)
 			goto out;
@@ -263,7 +289,6 @@ int netctl_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err
 	r = 0;
 out:
 	json_decref(result);
-	netns_list_free(names);
 	show_free(v, n);
 	return r;
 }
