@@ -31,6 +31,18 @@ static struct nl_msg *link_msg(int type, int flags, int family, int ifindex, uns
 	return msg;
 }
 
+/* A request naming its link by IFLA_IFNAME, no attributes besides. */
+static struct nl_msg *link_msg_named(int type, const char *name)
+{
+	struct nl_msg *msg = link_msg(type, 0, AF_UNSPEC, 0, 0, 0);
+
+	if (msg && nla_put_string(msg, IFLA_IFNAME, name) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
 /* IFLA_LINKINFO { kind "bridge", data { vlan_filtering } }. */
 static int put_bridge_info(struct nl_msg *msg, bool vlan_filtering)
 {
@@ -220,8 +232,10 @@ int bridge_ensure(struct plumb_nl *nl, const struct bridge_config *cfg, struct b
 	*out = bi;
 	return 0;
 undo:
-	if (bi.created && bi.link.ifindex) {
-		plumb_link_del(nl, bi.link.ifindex, NULL);
+	if (bi.created) {
+		/* By name: the look-up right after the create may be what failed. */
+		send_msg(nl, link_msg_named(RTM_DELLINK, cfg->name), NULL, "delete bridge",
+			 cfg->name);
 	} else {
 		for (size_t i = 0; i < cfg->naddrs; i++)
 			if (added & (1u << i))
