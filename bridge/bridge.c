@@ -153,31 +153,21 @@ static int bridge_adjust(struct plumb_nl *nl, const struct bridge_config *cfg,
 }
 
 /* Add the addresses of cfg the bridge lacks; *added says which (bit i), for the
- * undo. */
+ * undo. No dump: an add the kernel answers with EEXIST is an address already
+ * there, so the cost stays one round trip per address however many pods (and
+ * link-local addresses) the namespace holds. */
 static int bridge_addrs(struct plumb_nl *nl, const struct bridge_config *cfg, int ifindex,
 			unsigned *added, struct plumb_err *err)
 {
-	_cleanup_free_ struct plumb_addr *have = NULL;
-	int n, r;
+	int r;
 
 	*added = 0;
-	if (!cfg->naddrs)
-		return 0;
-	n = plumb_addr_list(nl, ifindex, AF_UNSPEC, &have, err);
-	if (n < 0)
-		return n;
 	for (size_t i = 0; i < cfg->naddrs; i++) {
-		const struct plumb_cidr *c = &cfg->addrs[i];
-		bool present = false;
-
-		for (int k = 0; k < n && !present; k++)
-			present = plumb_ip_equal(&have[k].cidr.ip, &c->ip) &&
-				  have[k].cidr.prefix == c->prefix;
-		if (present)
+		r = plumb_addr_add(nl, ifindex, &cfg->addrs[i], PLUMB_ADDR_NODAD, err);
+		if (r == -EEXIST) {
+			plumb_err_clear(err);
 			continue;
-		r = plumb_addr_add(nl, ifindex, c, PLUMB_ADDR_NODAD, err);
-		if (r == -EEXIST) /* listed twice in cfg */
-			continue;
+		}
 		if (r < 0)
 			return plumb_err_wrap(err, r, "bridge '%s'", cfg->name);
 		*added |= 1u << i;

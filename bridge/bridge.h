@@ -43,7 +43,7 @@ struct bridge_info {
  * existing bridge is reused; a non-bridge link of that name is -EEXIST naming
  * it and its kind. On failure everything this call did is undone (a bridge it
  * created is deleted, addresses it added are removed). Happy path on an existing
- * bridge with its addresses: 2 round trips. */
+ * bridge with its addresses: 1 round trip + 1 per address (no dumps). */
 int bridge_ensure(struct plumb_nl *nl, const struct bridge_config *cfg, struct bridge_info *out,
 		  struct plumb_err *err);
 
