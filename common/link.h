@@ -24,7 +24,7 @@ struct plumb_link {
 	int ifindex;
 	char name[IFNAMSIZ];
 	char kind[16];	  /* IFLA_INFO_KIND: "bridge", "veth", ""; for a veth peer too */
-	char alias[64];	  /* IFLA_IFALIAS, "" if none */
+	char alias[128];  /* IFLA_IFALIAS, "" if none (128: a 64-char id fits) */
 	int master;	  /* ifindex of the bridge it is a port of, 0 if none */
 	int peer_ifindex; /* IFLA_LINK: a veth's peer ifindex (in its own netns), else 0 */
 	int peer_netnsid; /* IFLA_LINK_NETNSID: the peer's netns id as seen here, -1 = same ns */

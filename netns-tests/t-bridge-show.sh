@@ -57,6 +57,13 @@ check_eq "veth show finds net1's host end (derived from id c0ffee + net1)" \
 	"$(jq -r '.[0].host.ifname' <<<"$vshow")" \
 	"$(nsx host ip -j link | jq -r '.[] | select(.ifalias=="plumb:c0ffee:net1") | .ifname')"
 
+# A runtime's 64-hex-digit container id is kept whole in the owner alias.
+long=$(printf 'ab%.0s' $(seq 32))
+check "veth add with a 64-character id" nc veth add --ns "$(N pod2)" --name net2 --id "$long" --bridge br0
+check_eq "the host end's alias holds the whole id" "plumb:$long:net2" \
+	"$(nsx host ip -j link | jq -r ".[] | select(.ifalias != null and (.ifalias | startswith(\"plumb:$long\"))) | .ifalias")"
+check "and it goes again" nc veth del --ns "$(N pod2)" net2
+
 # --- bridge port: hairpin, detach, attach
 check "hairpin on" nc bridge port "$host1" --hairpin on
 check_match "the kernel has hairpin on" "hairpin on" "$(nsx host bridge -d link show dev "$host1")"

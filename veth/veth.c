@@ -36,7 +36,7 @@ static int explain_exists(struct plumb_nl *host, struct plumb_nl *pod,
 			  const struct veth_config *cfg, const char *hname, struct plumb_err *err)
 {
 	struct plumb_link l;
-	char mine[64];
+	char mine[sizeof(l.alias)];
 
 	if (plumb_link_get(host, hname, 0, &l, NULL) == 0) {
 		if (!cfg->host_name && cfg->container_id) {
@@ -132,7 +132,7 @@ static int pod_side(struct plumb_nl *pod, const struct veth_config *cfg, struct 
 int veth_pair_create(struct plumb_nl *host, struct plumb_nl *pod, const struct veth_config *cfg,
 		     struct veth_pair *out, struct plumb_err *err)
 {
-	char hname[IFNAMSIZ], alias[64];
+	char hname[IFNAMSIZ], alias[sizeof(((struct plumb_link *)0)->alias)];
 	struct veth_pair p;
 	int r;
 
