@@ -17,10 +17,10 @@ static struct nl_msg *link_msg(int type, int flags, int family, int ifindex, uns
 			       unsigned ifi_change)
 {
 	struct ifinfomsg ifi = {
-		.ifi_family = (unsigned char)family,
-		.ifi_index = ifindex,
-		.ifi_flags = ifi_flags,
-		.ifi_change = ifi_change,
+	    .ifi_family = (unsigned char)family,
+	    .ifi_index = ifindex,
+	    .ifi_flags = ifi_flags,
+	    .ifi_change = ifi_change,
 	};
 	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
 
@@ -76,16 +76,17 @@ static int send_msg(struct plumb_nl *nl, struct nl_msg *msg, struct plumb_err *e
 /* The kernel gives no extack for this one; say what is most likely missing. */
 static int no_vlan_support(struct plumb_err *err, int r)
 {
-	return plumb_err_wrap(err, r, "vlan filtering (is the kernel built without "
-				      "CONFIG_BRIDGE_VLAN_FILTERING?)");
+	return plumb_err_wrap(err, r,
+			      "vlan filtering (is the kernel built without "
+			      "CONFIG_BRIDGE_VLAN_FILTERING?)");
 }
 
 static int bridge_create(struct plumb_nl *nl, const struct bridge_config *cfg,
 			 struct plumb_err *err)
 {
 	unsigned flags = IFF_UP | (cfg->promisc ? IFF_PROMISC : 0);
-	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, AF_UNSPEC, 0, flags,
-				      flags);
+	struct nl_msg *msg =
+	    link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, AF_UNSPEC, 0, flags, flags);
 	int r;
 
 	if (msg && (nla_put_string(msg, IFLA_IFNAME, cfg->name) < 0 ||
@@ -112,8 +113,7 @@ static int set_vlan_filtering(struct plumb_nl *nl, const struct plumb_link *br,
 	return r == -EOPNOTSUPP ? no_vlan_support(err, r) : r;
 }
 
-int bridge_get(struct plumb_nl *nl, const char *name, struct plumb_link *out,
-	       struct plumb_err *err)
+int bridge_get(struct plumb_nl *nl, const char *name, struct plumb_link *out, struct plumb_err *err)
 {
 	int r = plumb_link_get(nl, name, 0, out, err);
 
@@ -123,9 +123,9 @@ int bridge_get(struct plumb_nl *nl, const char *name, struct plumb_link *out,
 	if (r < 0)
 		return r;
 	if (strcmp(out->kind, "bridge"))
-		return plumb_err_set(err, EINVAL, "interface '%s' in netns '%s' is %s%s, not a bridge",
-				     name, plumb_nl_ns(nl), out->kind[0] ? "a " : "a device of no kind",
-				     out->kind);
+		return plumb_err_set(
+		    err, EINVAL, "interface '%s' in netns '%s' is %s%s, not a bridge", name,
+		    plumb_nl_ns(nl), out->kind[0] ? "a " : "a device of no kind", out->kind);
 	return 0;
 }
 
@@ -302,8 +302,8 @@ int bridge_port_set(struct plumb_nl *nl, int port, const struct bridge_port_conf
 	if (pc->pvid) {
 		struct nl_msg *msg = link_msg(RTM_SETLINK, 0, AF_BRIDGE, port, 0, 0);
 		struct bridge_vlan_info vi = {
-			.flags = BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED,
-			.vid = (uint16_t)pc->pvid,
+		    .flags = BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED,
+		    .vid = (uint16_t)pc->pvid,
 		};
 		struct nlattr *spec;
 

@@ -67,9 +67,9 @@ int bridge_port_detach(struct plumb_nl *nl, int port, struct plumb_err *err);
 /* Bridge-port settings, one RTM_SETLINK each (AF_BRIDGE). */
 struct bridge_port_config {
 	bool set_hairpin;
-	bool hairpin;	 /* IFLA_BRPORT_MODE: reflect frames back out the port they came in */
-	unsigned pvid;	 /* 1..4094: add this VLAN to the port as PVID + egress
-			    untagged (what the reference plugin's "vlan" does); 0: leave */
+	bool hairpin;  /* IFLA_BRPORT_MODE: reflect frames back out the port they came in */
+	unsigned pvid; /* 1..4094: add this VLAN to the port as PVID + egress
+			  untagged (what the reference plugin's "vlan" does); 0: leave */
 };
 int bridge_port_set(struct plumb_nl *nl, int port, const struct bridge_port_config *pc,
 		    struct plumb_err *err);

@@ -37,8 +37,8 @@ static int addr_build(int ifindex, const struct plumb_cidr *c, struct rtnl_addr 
 	return 0;
 }
 
-int plumb_addr_add(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *cidr,
-		   unsigned flags, struct plumb_err *err)
+int plumb_addr_add(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *cidr, unsigned flags,
+		   struct plumb_err *err)
 {
 	_cleanup_(rtnl_addr_putp) struct rtnl_addr *ra = NULL;
 	char s[PLUMB_CIDR_STRLEN];

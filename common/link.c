@@ -58,8 +58,8 @@ int plumb_link_get(struct plumb_nl *nl, const char *name, int ifindex, struct pl
 					     "interface #%d does not exist in netns '%s'", ifindex,
 					     plumb_nl_ns(nl));
 		}
-		return plumb_err_set(err, r, "interface '%s' in netns '%s': %s",
-				     name ? name : "?", plumb_nl_ns(nl), strerror(r));
+		return plumb_err_set(err, r, "interface '%s' in netns '%s': %s", name ? name : "?",
+				     plumb_nl_ns(nl), strerror(r));
 	}
 	link_fill(l, out);
 	return 0;
@@ -84,8 +84,8 @@ static int link_change(struct plumb_nl *nl, int ifindex, struct rtnl_link *ch, c
 			      plumb_nl_ns(nl));
 }
 
-static int link_set_flag(struct plumb_nl *nl, int ifindex, unsigned flag, bool on,
-			 const char *what, struct plumb_err *err)
+static int link_set_flag(struct plumb_nl *nl, int ifindex, unsigned flag, bool on, const char *what,
+			 struct plumb_err *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *ch = rtnl_link_alloc();
 
@@ -137,8 +137,7 @@ int plumb_link_set_master(struct plumb_nl *nl, int ifindex, int master, struct p
 	return link_change(nl, ifindex, ch, what, err);
 }
 
-int plumb_link_set_alias(struct plumb_nl *nl, int ifindex, const char *alias,
-			 struct plumb_err *err)
+int plumb_link_set_alias(struct plumb_nl *nl, int ifindex, const char *alias, struct plumb_err *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *ch = rtnl_link_alloc();
 
@@ -194,8 +193,7 @@ int plumb_link_list(struct plumb_nl *nl, struct plumb_link **out, struct plumb_e
 	*out = NULL;
 	r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
 	if (r < 0)
-		return plumb_nl_error(nl, r, err, "list interfaces in netns '%s'",
-				      plumb_nl_ns(nl));
+		return plumb_nl_error(nl, r, err, "list interfaces in netns '%s'", plumb_nl_ns(nl));
 	cap = nl_cache_nitems(cache);
 	if (!cap)
 		return 0;
@@ -217,8 +215,8 @@ int plumb_link_name_check(const char *name, struct plumb_err *err)
 		return plumb_err_set(err, EINVAL, "empty interface name");
 	if (n >= IFNAMSIZ)
 		return plumb_err_set(err, EINVAL,
-				     "interface name '%s' is too long (%zu bytes, at most %d)", name,
-				     n, IFNAMSIZ - 1);
+				     "interface name '%s' is too long (%zu bytes, at most %d)",
+				     name, n, IFNAMSIZ - 1);
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return plumb_err_set(err, EINVAL, "invalid interface name '%s'", name);
 	for (const char *p = name; *p; p++)
@@ -295,8 +293,7 @@ int plumb_ns_sysctl_write(int nsfd, const char *path, const char *value, struct 
 	return netns_run(nsfd, sysctl_here, &a, err);
 }
 
-int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len,
-			 struct plumb_err *err)
+int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len, struct plumb_err *err)
 {
 	struct sysctl_args a = {.path = path, .buf = buf, .len = len};
 
@@ -307,10 +304,9 @@ int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len,
 
 int plumb_ns_ip_forward(int nsfd, int family, struct plumb_err *err)
 {
-	return plumb_ns_sysctl_write(nsfd,
-				     family == AF_INET6 ? "net/ipv6/conf/all/forwarding"
-							: "net/ipv4/ip_forward",
-				     "1", err);
+	return plumb_ns_sysctl_write(
+	    nsfd, family == AF_INET6 ? "net/ipv6/conf/all/forwarding" : "net/ipv4/ip_forward", "1",
+	    err);
 }
 
 int plumb_ns_route_localnet(int nsfd, const char *ifname, struct plumb_err *err)

@@ -73,8 +73,7 @@ const char *plumb_mac_str(const uint8_t mac[6], char *buf, size_t len);
  * path uses '/' so interface names with dots stay intact. The thread goes there
  * and back (netns_run); the process never stays in another namespace. */
 int plumb_ns_sysctl_write(int nsfd, const char *path, const char *value, struct plumb_err *err);
-int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len,
-			 struct plumb_err *err);
+int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len, struct plumb_err *err);
 
 /* Forwarding on for family inside nsfd (AF_INET: net/ipv4/ip_forward,
  * AF_INET6: net/ipv6/conf/all/forwarding), what a gateway bridge needs. */
