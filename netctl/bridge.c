@@ -265,9 +265,16 @@ static int bridge_port(struct netctl *ctx, int argc, char **argv, struct plumb_e
 	} else if (nomaster) {
 		r = bridge_port_detach(&ns.nl, port.ifindex, err);
 	}
-	if (r >= 0)
-		r = bridge_port_set(&ns.nl, port.ifindex, &pc, err);
-	return r < 0 ? plumb_err_wrap(err, r, "bridge port '%s'", pos[0]) : 0;
+	if (r < 0)
+		return plumb_err_wrap(err, r, "bridge port '%s'", pos[0]);
+	r = bridge_port_set(&ns.nl, port.ifindex, &pc, err);
+	if (r < 0) {
+		/* Rollback: the port goes back to the bridge it had (or none). */
+		if ((master || nomaster) && port.master != (master ? br.ifindex : 0))
+			plumb_link_set_master(&ns.nl, port.ifindex, port.master, NULL);
+		return plumb_err_wrap(err, r, "bridge port '%s'", pos[0]);
+	}
+	return 0;
 }
 
 static const struct netctl_cmd bridge_cmds[] = {

@@ -75,6 +75,20 @@ check_fails "pod1 cannot reach the gateway while detached" nsx pod1 ping -c 1 -W
 check "attach" nc bridge port "$host1" --master br0
 check "pod1 reaches the gateway again" nsx pod1 ping -c 1 -W 2 10.31.0.1
 check_fails "--hairpin takes on|off" nc bridge port "$host1" --hairpin yes
+# attach + PVID in one command: on a kernel without bridge VLAN filtering the
+# PVID step fails, and the attach must be undone with it.
+check "detach for the PVID case" nc bridge port "$host1" --nomaster
+if out=$(nc bridge port "$host1" --master br0 --pvid 100 2>&1); then
+	check_match "the kernel has PVID 100 untagged" "100 PVID Egress Untagged" \
+		"$(nsx host bridge vlan show dev "$host1")"
+else
+	check_match "the refusal names the missing kernel option" \
+		"bridge port '$host1'.*CONFIG_BRIDGE_VLAN_FILTERING" "$out"
+	check_eq "rolled back: the port is not attached" "" \
+		"$(nsx host ip -j link show "$host1" | jq -r '.[0].master // empty')"
+	check "attach again" nc bridge port "$host1" --master br0
+fi
+check "pod1 reaches the gateway after the PVID case" nsx pod1 ping -c 1 -W 2 10.31.0.1
 
 # --- addr and route verbs inside a pod
 check "addr add --ns" nc addr add 10.31.9.2/24 --dev eth0 --ns "$(N pod1)"
