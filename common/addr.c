@@ -116,7 +116,15 @@ int plumb_addr_list(struct plumb_nl *nl, int ifindex, int family, struct plumb_a
 	int r, n = 0, cap;
 
 	*out = NULL;
-	r = rtnl_addr_alloc_cache(nl->sk, &cache);
+	/* A dump the kernel marks interrupted (the table changed under it) is
+	 * retried, a bounded number of times. */
+	for (int attempt = 0;; attempt++) {
+		r = rtnl_addr_alloc_cache(nl->sk, &cache);
+		if (r != -NLE_DUMP_INTR || attempt == 2)
+			break;
+		nl_cache_free(cache);
+		cache = NULL;
+	}
 	if (r < 0)
 		return plumb_nl_error(nl, r, err, "list addresses in netns '%s'", plumb_nl_ns(nl));
 	cap = nl_cache_nitems(cache);

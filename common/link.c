@@ -191,7 +191,15 @@ int plumb_link_list(struct plumb_nl *nl, struct plumb_link **out, struct plumb_e
 	int r, n = 0, cap;
 
 	*out = NULL;
-	r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+	/* A dump the kernel marks interrupted (the table changed under it) is
+	 * retried, a bounded number of times. */
+	for (int attempt = 0;; attempt++) {
+		r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+		if (r != -NLE_DUMP_INTR || attempt == 2)
+			break;
+		nl_cache_free(cache);
+		cache = NULL;
+	}
 	if (r < 0)
 		return plumb_nl_error(nl, r, err, "list interfaces in netns '%s'", plumb_nl_ns(nl));
 	cap = nl_cache_nitems(cache);

@@ -176,7 +176,15 @@ int plumb_route_list(struct plumb_nl *nl, int family, unsigned table, struct plu
 	int e, n = 0, cap;
 
 	*out = NULL;
-	e = rtnl_route_alloc_cache(nl->sk, family, 0, &cache);
+	/* A dump the kernel marks interrupted (the table changed under it) is
+	 * retried, a bounded number of times. */
+	for (int attempt = 0;; attempt++) {
+		e = rtnl_route_alloc_cache(nl->sk, family, 0, &cache);
+		if (e != -NLE_DUMP_INTR || attempt == 2)
+			break;
+		nl_cache_free(cache);
+		cache = NULL;
+	}
 	if (e < 0)
 		return plumb_nl_error(nl, e, err, "list routes in netns '%s'", plumb_nl_ns(nl));
 	cap = nl_cache_nitems(cache);
