@@ -65,6 +65,26 @@ int plumb_link_get(struct plumb_nl *nl, const char *name, int ifindex, struct pl
 	return 0;
 }
 
+const char *plumb_link_label(struct plumb_nl *nl, int ifindex, char *buf, size_t len)
+{
+	struct plumb_link l;
+
+	if (plumb_link_get(nl, NULL, ifindex, &l, NULL) == 0)
+		snprintf(buf, len, "'%s'", l.name);
+	else
+		snprintf(buf, len, "#%d", ifindex);
+	return buf;
+}
+
+/* Prefix "interface 'eth0' in netns 'pod1'" to the message in err. */
+static int wrap_link(struct plumb_nl *nl, int ifindex, int r, struct plumb_err *err)
+{
+	char label[PLUMB_LINK_LABEL_MAX];
+
+	return plumb_err_wrap(err, r, "interface %s in netns '%s'",
+			      plumb_link_label(nl, ifindex, label, sizeof(label)), plumb_nl_ns(nl));
+}
+
 /* Send "changes" to the link ifindex as one RTM_NEWLINK (RTM_SETLINK on old
  * kernels); what names the change for the message. */
 static int link_change(struct plumb_nl *nl, int ifindex, struct rtnl_link *ch, const char *what,
@@ -80,8 +100,9 @@ static int link_change(struct plumb_nl *nl, int ifindex, struct rtnl_link *ch, c
 		return plumb_err_set(err, ENOMEM, "out of memory");
 	rtnl_link_set_ifindex(orig, ifindex);
 	r = rtnl_link_change(nl->sk, orig, ch, 0);
-	return plumb_nl_error(nl, r, err, "%s of interface #%d in netns '%s'", what, ifindex,
-			      plumb_nl_ns(nl));
+	if (r >= 0)
+		return 0;
+	return wrap_link(nl, ifindex, plumb_nl_error(nl, r, err, "%s", what), err);
 }
 
 static int link_set_flag(struct plumb_nl *nl, int ifindex, unsigned flag, bool on, const char *what,
@@ -125,16 +146,18 @@ int plumb_link_set_mtu(struct plumb_nl *nl, int ifindex, unsigned mtu, struct pl
 int plumb_link_set_master(struct plumb_nl *nl, int ifindex, int master, struct plumb_err *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *ch = rtnl_link_alloc();
-	char what[48];
+	char label[PLUMB_LINK_LABEL_MAX];
+	int r;
 
 	if (!ch)
 		return plumb_err_set(err, ENOMEM, "out of memory");
 	rtnl_link_set_master(ch, master);
-	if (master)
-		snprintf(what, sizeof(what), "attach to bridge #%d", master);
-	else
-		snprintf(what, sizeof(what), "detach from its bridge");
-	return link_change(nl, ifindex, ch, what, err);
+	r = link_change(nl, ifindex, ch, master ? "attach to a bridge" : "detach from its bridge",
+			err);
+	if (r < 0 && master)
+		r = plumb_err_wrap(err, r, "bridge %s",
+				   plumb_link_label(nl, master, label, sizeof(label)));
+	return r;
 }
 
 int plumb_link_set_alias(struct plumb_nl *nl, int ifindex, const char *alias, struct plumb_err *err)
@@ -174,8 +197,13 @@ int plumb_link_del(struct plumb_nl *nl, int ifindex, struct plumb_err *err)
 		return plumb_err_set(err, ENOMEM, "out of memory");
 	rtnl_link_set_ifindex(l, ifindex);
 	r = rtnl_link_delete(nl->sk, l);
-	return plumb_nl_error(nl, r, err, "delete interface #%d in netns '%s'", ifindex,
-			      plumb_nl_ns(nl));
+	if (r >= 0)
+		return 0;
+	r = plumb_nl_error(nl, r, err, "delete");
+	return r == -ENODEV ? plumb_err_set(err, ENODEV,
+					    "interface #%d does not exist in netns '%s'", ifindex,
+					    plumb_nl_ns(nl))
+			    : wrap_link(nl, ifindex, r, err);
 }
 
 static int by_ifindex(const void *a, const void *b)

@@ -59,6 +59,12 @@ int plumb_link_del(struct plumb_nl *nl, int ifindex, struct plumb_err *err);
  * (free()), NULL when empty. Returns the count or -errno. */
 int plumb_link_list(struct plumb_nl *nl, struct plumb_link **out, struct plumb_err *err);
 
+/* For error messages: "'eth0'" (the name, quoted) or "#5" when it cannot be
+ * looked up, into buf (PLUMB_LINK_LABEL_MAX bytes). One RTM_GETLINK, so call it
+ * on error paths only, after the kernel's extack was taken (plumb_nl_error). */
+#define PLUMB_LINK_LABEL_MAX (IFNAMSIZ + 16)
+const char *plumb_link_label(struct plumb_nl *nl, int ifindex, char *buf, size_t len);
+
 /* Is name a valid interface name (1..15 bytes, no '/', ':' or whitespace, not
  * "." or "..")? -EINVAL with a message naming it otherwise. Pure. */
 int plumb_link_name_check(const char *name, struct plumb_err *err);

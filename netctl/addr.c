@@ -52,7 +52,7 @@ static int addr_change(struct netctl *ctx, int argc, char **argv, bool add, stru
 		r = plumb_addr_add(&ns.nl, l.ifindex, &c, nodad ? PLUMB_ADDR_NODAD : 0, err);
 	else
 		r = plumb_addr_del(&ns.nl, l.ifindex, &c, err);
-	return r < 0 ? plumb_err_wrap(err, r, "interface '%s'", dev) : 0;
+	return r;
 }
 
 static int addr_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
