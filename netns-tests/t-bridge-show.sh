@@ -45,6 +45,15 @@ check_match "text show: the veth line says where the other end is" \
 check_match "text show: the default route" "route default via 10.31.0.1 dev eth0" "$text"
 check_match "plain show includes netctl's own namespace, marked" "netns $P-host \(here\)" "$(nc show)"
 
+# --- gateway sysctls, in the bridge's namespace only
+check "bridge add --forward --route-localnet (on the existing bridge)" \
+	nc bridge add br0 --addr 10.31.0.1/24 --addr fd31::1/64 --forward --route-localnet
+check_eq "host: ip_forward on" 1 "$(nsx host cat /proc/sys/net/ipv4/ip_forward)"
+check_eq "host: IPv6 forwarding on (an IPv6 gateway address was given)" 1 \
+	"$(nsx host cat /proc/sys/net/ipv6/conf/all/forwarding)"
+check_eq "host: route_localnet on br0" 1 "$(nsx host cat /proc/sys/net/ipv4/conf/br0/route_localnet)"
+check_eq "pod1: ip_forward untouched" 0 "$(nsx pod1 cat /proc/sys/net/ipv4/ip_forward)"
+
 # --- bridge show / veth show
 bshow=$(jnc bridge show br0)
 check_eq "bridge show -j: addresses" "10.31.0.1/24 fd31::1/64" \
