@@ -151,3 +151,42 @@ int nat_macspoof_del(struct nat *n, const char *ifname, const uint8_t mac[6], st
 {
 	return macspoof_change(n, ifname, mac, false, NULL, err);
 }
+
+static int decode_one(struct nftnl_set_elem *e, void *arg)
+{
+	struct nat_vec *v = arg;
+	uint32_t len = 0;
+	const uint8_t *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+	struct nat_macspoof *m;
+
+	if (!k || len != IFNAMSIZ + 8)
+		return -EBADMSG;
+	m = nat_vec_push(v, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	snprintf(m->ifname, sizeof(m->ifname), "%.*s", IFNAMSIZ - 1, (const char *)k);
+	memcpy(m->mac, k + IFNAMSIZ, 6);
+	nat_elem_comment(e, m->owner, sizeof(m->owner));
+	return 0;
+}
+
+int nat_macspoof_list(struct nat *n, struct nat_macspoof **out, struct plumb_err *err)
+{
+	_cleanup_(nftnl_set_freep) struct nftnl_set *s = NULL;
+	struct nat_vec v = {0};
+	int r = nat_dump_elems_in(&n->sock, NFPROTO_BRIDGE, NAT_SET_MACALLOW, &s, err);
+
+	if (r == -ENOENT) {
+		*out = NULL;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (nftnl_set_elem_foreach(s, decode_one, &v) < 0) {
+		free(v.data);
+		return plumb_err_set(err, EBADMSG, "set '%s': unexpected element",
+				     NAT_SET_MACALLOW);
+	}
+	*out = v.data;
+	return (int)v.n;
+}

@@ -111,6 +111,14 @@ int nat_macspoof_add(struct nat *n, const char *ifname, const uint8_t mac[6], co
 int nat_macspoof_del(struct nat *n, const char *ifname, const uint8_t mac[6],
 		     struct plumb_err *err);
 
+struct nat_macspoof {
+	char ifname[IFNAMSIZ];
+	uint8_t mac[6];
+	char owner[NAT_OWNER_MAX];
+};
+/* The checked ports, in *out (free()); returns the count (0: no table). */
+int nat_macspoof_list(struct nat *n, struct nat_macspoof **out, struct plumb_err *err);
+
 /* ---- owners (CNI DEL and GC) ---- */
 
 /* The owner tag of one CNI plugin's elements for one attachment:

@@ -473,10 +473,72 @@ static int macspoof_del(struct netctl *ctx, int argc, char **argv, struct plumb_
 	return macspoof_change(ctx, argc, argv, false, err);
 }
 
+static int macspoof_collect(struct nat *n, const char *owner, json_t **out, struct plumb_err *err)
+{
+	struct nat_macspoof *m = NULL;
+	int r = nat_macspoof_list(n, &m, err);
+
+	if (r < 0)
+		return r;
+	*out = json_array();
+	for (int i = 0; i < r; i++) {
+		char mac[18];
+		json_t *o;
+
+		if (!owned(owner, m[i].owner))
+			continue;
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[i].mac[0],
+			 m[i].mac[1], m[i].mac[2], m[i].mac[3], m[i].mac[4], m[i].mac[5]);
+		o = json_pack("{s:s, s:s}", "port", m[i].ifname, "mac", mac);
+		if (m[i].owner[0])
+			json_object_set_new(o, "owner", json_string(m[i].owner));
+		json_array_append_new(*out, o);
+	}
+	free(m);
+	return 0;
+}
+
+static void macspoof_text(FILE *f, json_t *result)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(result, i, v)
+	{
+		const char *owner = json_string_value(json_object_get(v, "owner"));
+
+		fprintf(f, "%-15s %s", json_string_value(json_object_get(v, "port")),
+			json_string_value(json_object_get(v, "mac")));
+		if (owner)
+			fprintf(f, " owner %s", owner);
+		fputc('\n', f);
+	}
+}
+
+static int macspoof_list(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
+{
+	_cleanup_nat_ struct nat n = {0};
+	const char *ns = NULL, *owner = NULL;
+	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns}, {"--owner", OPT_STR, &owner}};
+	json_t *result;
+	size_t np;
+	int r = netctl_parse(ctx, argc, argv, opts, 2, NULL, 0, 0, &np, err);
+
+	if (r == 0)
+		r = nat_at(&n, ns, err);
+	if (r == 0)
+		r = macspoof_collect(&n, owner, &result, err);
+	if (r < 0)
+		return r;
+	netctl_output(ctx, result, macspoof_text);
+	return 0;
+}
+
 static const struct netctl_cmd macspoof_cmds[] = {
     {"add", macspoof_add, "PORT MAC [--owner TAG] [--ns NS]",
      "drop frames entering the bridge from PORT whose source MAC is not MAC"},
     {"del", macspoof_del, "PORT MAC [--ns NS]", "stop checking PORT"},
+    {"list", macspoof_list, "[--owner TAG] [--ns NS]", "checked ports and their MACs"},
 };
 
 static int nat_macspoof(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -498,6 +560,8 @@ static void show_text(FILE *f, json_t *result)
 	masq_text(f, json_object_get(result, "masquerade"));
 	fprintf(f, "ports:\n");
 	port_text(f, json_object_get(result, "ports"));
+	fprintf(f, "MAC checks:\n");
+	macspoof_text(f, json_object_get(result, "macspoof"));
 }
 
 /* Options --ns only, no positionals; then open. */
@@ -516,7 +580,7 @@ static int nat_show(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 	_cleanup_nat_ struct nat n = {0};
 	const char *ns = NULL, *owner = NULL;
 	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns}, {"--owner", OPT_STR, &owner}};
-	json_t *masq = NULL, *ports = NULL;
+	json_t *masq = NULL, *ports = NULL, *macs = NULL;
 	size_t np;
 	int r = netctl_parse(ctx, argc, argv, opts, 2, NULL, 0, 0, &np, err);
 
@@ -534,12 +598,16 @@ static int nat_show(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 	r = masq_collect(&n, -1, owner, &masq, err);
 	if (r == 0)
 		r = port_collect(&n, owner, &ports, err);
+	if (r == 0)
+		r = macspoof_collect(&n, owner, &macs, err);
 	if (r < 0) {
 		json_decref(masq);
+		json_decref(ports);
 		return r;
 	}
 	netctl_output(ctx,
-		      json_pack("{s:b, s:o, s:o}", "table", 1, "masquerade", masq, "ports", ports),
+		      json_pack("{s:b, s:o, s:o, s:o}", "table", 1, "masquerade", masq, "ports",
+				ports, "macspoof", macs),
 		      show_text);
 	return 0;
 }

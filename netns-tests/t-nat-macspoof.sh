@@ -36,6 +36,8 @@ other_before=$(other)
 check "pod1 reaches pod2 before any check" ping2
 check "check port v-pod1 for pod1's MAC" nc_ns nat macspoof add v-pod1 "$mac1" --owner cni/net/c1/eth0
 check "pod1 with its own MAC still reaches pod2" ping2
+check_eq "list shows the port, its MAC and owner" "v-pod1          $mac1 owner cni/net/c1/eth0" \
+	"$(nc_ns nat macspoof list)"
 forge_mac() { nsx pod1 ip link set eth0 address 02:00:00:00:00:99; }
 forge_mac
 check_fails "pod1 with a forged MAC is dropped" ping2
