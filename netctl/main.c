@@ -17,6 +17,7 @@ static int cmd_help(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 static const struct netctl_cmd verbs[] = {
 	{"ns", netctl_ns, "add|del|list|exec ...", "network namespaces (compatible with ip netns)"},
 	{"ipam", netctl_ipam, "list|alloc|release|gc ...", "pod address reservations (host-local format)"},
+	{"node", netctl_node, "cidr acquire|release|list ...", "per-node subnets (file store or etcd)"},
 	{"help", cmd_help, "[VERB]", "this help, or a verb's"},
 };
 
