@@ -298,7 +298,7 @@ static int grpc_errno(int64_t code)
 static int post_one(struct etcd_client *c, const char *ep, const char *path, const char *body,
 		    json_t **resp, char *why, size_t whylen, struct plumb_err *err)
 {
-	char url[1024];
+	char url[1024], ebuf[CURL_ERROR_SIZE] = "";
 	struct etcd_buf b = {0};
 	_cleanup_free_ char *owned = NULL;
 	long status = 0;
@@ -313,10 +313,11 @@ static int post_one(struct etcd_client *c, const char *ep, const char *path, con
 	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, c->cfg.timeout_ms);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, etcd_buf_write);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, ebuf); /* names the TLS failure */
 	cc = curl_easy_perform(c->easy);
 	owned = b.p;
 	if (cc != CURLE_OK) {
-		snprintf(why, whylen, "%s: %s", ep, curl_easy_strerror(cc));
+		snprintf(why, whylen, "%s: %s", ep, ebuf[0] ? ebuf : curl_easy_strerror(cc));
 		return 1;
 	}
 	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);

@@ -23,10 +23,11 @@ start_etcd() {
 	ETCD_PID=$!
 	bg_pid $ETCD_PID
 }
+etcd_up() { nsx etcd $NETCTL node cidr list --cluster-cidr $CIDR --etcd $URL --timeout 500 >/dev/null; }
 node() { nsx etcd $NETCTL node cidr "$@" --cluster-cidr $CIDR --etcd $URL | awk '{$1 = $1} 1'; }
 
 start_etcd
-wait_for 20 "etcd answers" nsx etcd curl -sf -X POST -d '{}' $URL/v3/maintenance/status
+wait_for 20 "etcd answers" etcd_up
 
 # a watcher sees every change below
 nsx etcd timeout 60 $NETCTL node cidr watch --cluster-cidr $CIDR --etcd $URL --count 5 >"$D/watch" 2>"$D/watch.err" &
@@ -58,6 +59,12 @@ check_match "n5 gets the freed subnet" '^10\.244\.3\.0/24 n5' "$(node acquire --
 check "the watcher saw 3 puts, n4's put and its expiry, then stopped" wait $WATCH
 check_eq "watch output" "put put put put delete" "$(grep -E '^(put|delete)' "$D/watch" | awk '{print $1}' | tr '\n' ' ' | sed 's/ $//')"
 
+# a node that renews (acquires again within the TTL) keeps its subnet
+first=$(node acquire --node n8 --ttl 4)
+for i in 1 2 3 4 5 6; do sleep 1; node acquire --node n8 --ttl 4 >/dev/null; done
+check_eq "n8 renewed its 4 s lease for 6 s and still has the same subnet" "$first" "$(node list --node n8)"
+node release --node n8
+
 # release, and failover to the second endpoint
 check "n1 releases" node release --node n1
 check_eq "n1 has no subnet" "" "$(node list --node n1)"
@@ -77,6 +84,6 @@ check_match "list fails the same way" "no endpoint answered" "$out"
 
 # and everything is still there when it comes back
 start_etcd
-wait_for 20 "etcd is back" nsx etcd curl -sf -X POST -d '{}' $URL/v3/maintenance/status
+wait_for 20 "etcd is back" etcd_up
 check_eq "after the restart the subnets are as before" "n2 n3 n5 n6" "$(node list | awk '{print $2}' | sort | tr '\n' ' ' | sed 's/ $//')"
 finish
