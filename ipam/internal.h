@@ -66,6 +66,12 @@ int ipam_store_remove(struct ipam_store *st, const struct plumb_ip *ip, struct p
 int ipam_store_scan(struct ipam_store *st, const char *id, const char *ifname,
 		    struct plumb_ip *out, size_t max, size_t *n);
 
+/* Every reserved address of range set rs, sorted (for plumb_ip_cmp), in a
+ * malloc'd array: one directory read, for when round robin keeps hitting
+ * taken addresses. */
+int ipam_store_taken(struct ipam_store *st, const struct ipam_rangeset *rs,
+		     struct plumb_ip **out, size_t *n);
+
 /* The per-attachment index: which addresses (id, ifname) holds, so ADD and
  * DEL need not read the whole directory. A hint only: every entry is checked
  * against the reservation file before use. */

@@ -12,6 +12,7 @@
 #include "common/file.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -315,6 +316,48 @@ int ipam_store_scan(struct ipam_store *st, const char *id, const char *ifname,
 		if (content_is(st->dirfd, de->d_name, owner) == 1)
 			out[(*n)++] = ip;
 	}
+	return 0;
+}
+
+static int ip_cmp(const void *a, const void *b)
+{
+	return plumb_ip_cmp(a, b);
+}
+
+int ipam_store_taken(struct ipam_store *st, const struct ipam_rangeset *rs,
+		     struct plumb_ip **out, size_t *n)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct plumb_ip *v = NULL;
+	size_t cap = 0;
+	struct dirent *de;
+	int fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*n = 0;
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		struct plumb_ip ip;
+
+		if (plumb_ip_parse(de->d_name, &ip) < 0 || !ipam_rangeset_find(rs, &ip))
+			continue;
+		if (*n == cap) {
+			struct plumb_ip *nv = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[(*n)++] = ip;
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), ip_cmp);
+	*out = v;
 	return 0;
 }
 

@@ -325,6 +325,29 @@ static void test_crash_before_index(void **state)
 	free(l);
 }
 
+/* A full /24 with one hole far behind last_reserved_ip: found through the
+ * directory listing after the first probes, and then a clean ENOSPC. */
+static void test_nearly_full_finds_the_hole(void **state)
+{
+	struct fx *f = *state;
+	struct ipam_result res;
+	char id[16];
+
+	plumb_cidr_parse("10.2.0.0/24", false, &f->cfg.rangesets[0].r[0].subnet);
+	f->cfg.rangesets[0].r[0].start.family = f->cfg.rangesets[0].r[0].end.family = 0;
+	f->cfg.rangesets[0].r[0].gateway.family = 0;
+	assert_int_equal(ipam_config_finish(&f->cfg, NULL), 0);
+	for (int i = 0; i < 253; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		assert_int_equal(ipam_lease_acquire(&f->cfg, id, "eth0", &res, NULL), 0);
+	}
+	assert_int_equal(ipam_lease_release(&f->cfg, "c98", "eth0", NULL), 0); /* 10.2.0.100 */
+	write_file(f, "last_reserved_ip.0", "10.2.0.101");
+	assert_int_equal(ipam_lease_acquire(&f->cfg, "late", "eth0", &res, NULL), 0);
+	assert_string_equal(s(&res.addrs[0].addr.ip), "10.2.0.100");
+	assert_int_equal(ipam_lease_acquire(&f->cfg, "none", "eth0", &res, NULL), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +363,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gc_and_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_after_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_before_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nearly_full_finds_the_hole, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
