@@ -72,6 +72,12 @@ check_eq "a dead first endpoint fails over to the second; n6 gets n1's old subne
 	"$(awk '{print $1}' "$D/n1") n6" \
 	"$(nsx etcd $NETCTL node cidr acquire --node n6 --cluster-cidr $CIDR --etcd http://127.0.0.1:1,$URL | awk '{print $1, $2}')"
 
+# a second watcher lives through the restart below
+nsx etcd timeout 60 $NETCTL node cidr watch --cluster-cidr $CIDR --etcd $URL --count 2 >"$D/watch2" 2>"$D/watch2.err" &
+WATCH2=$!
+bg_pid $WATCH2
+wait_for 10 "the second watcher is connected" grep -q "watching from" "$D/watch2"
+
 # etcd stops: a clear error, not a crash and not a made-up subnet
 kill $ETCD_PID
 wait $ETCD_PID 2>/dev/null
@@ -86,4 +92,11 @@ check_match "list fails the same way" "no endpoint answered" "$out"
 start_etcd
 wait_for 20 "etcd is back" etcd_up
 check_eq "after the restart the subnets are as before" "n2 n3 n5 n6" "$(node list | awk '{print $2}' | sort | tr '\n' ' ' | sed 's/ $//')"
+# changes made before the watcher has reconnected (it backs off) still reach it
+node acquire --node n9 >/dev/null
+node release --node n9
+check "the second watcher reconnected and saw both changes, then stopped" wait $WATCH2
+check_eq "what it saw after the restart" "put node=n9 delete" \
+	"$(grep -E '^(put|delete)' "$D/watch2" | awk '{print $1, $3}' | tr '\n' ' ' | sed 's/ *$//')"
+check_match "it said why it was reconnecting" "reconnecting" "$(cat "$D/watch2.err")"
 finish
