@@ -296,19 +296,16 @@ static const struct netctl_cmd cidr_cmds[] = {
 	 "print subnet changes as etcd reports them"},
 };
 
-static int node_cidr(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
-{
-	/* argv[-1] is "cidr": the nested dispatch wants the family name first. */
-	return netctl_dispatch(ctx, "node cidr", cidr_cmds, ARRAY_SIZE(cidr_cmds), argc + 1,
-			       argv - 1, err);
-}
-
-static const struct netctl_cmd node_cmds[] = {
-	{"cidr", node_cidr, "acquire|release|list|watch ...",
-	 "per-node subnets (options common to all: --cluster NAME, --cacert/--cert/--key, --timeout MS)"},
-};
-
+/* One object so far ("cidr"): `netctl node cidr SUB ...`; `netctl node` and
+ * `netctl node help` show the cidr subcommands. */
 int netctl_node(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
 {
-	return netctl_dispatch(ctx, "node", node_cmds, ARRAY_SIZE(node_cmds), argc, argv, err);
+	ctx->verb = "node cidr"; /* usage errors name "netctl node cidr acquire" */
+	if (argc >= 2 && !strcmp(argv[1], "cidr"))
+		return netctl_dispatch(ctx, "node cidr", cidr_cmds, ARRAY_SIZE(cidr_cmds), argc - 1,
+				       argv + 1, err);
+	if (argc >= 2 && strcmp(argv[1], "help") && strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
+		return plumb_err_set(err, EINVAL, "netctl node: unknown object '%s' (see 'netctl node help')",
+				     argv[1]);
+	return netctl_dispatch(ctx, "node cidr", cidr_cmds, ARRAY_SIZE(cidr_cmds), argc, argv, err);
 }
