@@ -180,6 +180,8 @@ int ipam_lease_acquire(const struct ipam_config *cfg, const char *id, const char
 	*out = (struct ipam_result){0};
 	if (!id || !id[0] || !ifname || !ifname[0])
 		return plumb_err_set(err, EINVAL, "ipam: container id and ifname are required");
+	if (!cfg->n_rangesets || !cfg->network[0])
+		return plumb_err_set(err, EINVAL, "ipam: config has no range sets or no network name");
 	if (cfg->resolv_conf[0]) {
 		r = ipam_dns_read(cfg->resolv_conf, &out->dns, err);
 		if (r < 0)
