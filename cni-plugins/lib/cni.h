@@ -278,6 +278,14 @@ int cni_delegate(const struct cni_req *req, const char *plugin_path, enum cni_cm
  * carrying the plumb marker (so a reference binary copied next to ours is still
  * executed). */
 bool cni_delegate_is_ours(const char *plugin_path);
+/* host-local's work in this process (the host-local plugin's body; our bridge
+ * calls it directly when cni_delegate_is_ours says the delegate is ours). The
+ * addresses come back with iface -1. */
+int cni_hostlocal_add(struct cni_req *req, struct cni_result *res, struct plumb_err *err);
+int cni_hostlocal_del(struct cni_req *req, struct plumb_err *err);
+int cni_hostlocal_check(struct cni_req *req, struct plumb_err *err);
+int cni_hostlocal_gc(struct cni_req *req, struct plumb_err *err);
+
 /* The marker our plugins embed (see cni_delegate_is_ours). */
 extern const char cni_plumb_marker[];
 
