@@ -172,6 +172,7 @@ struct cni_conf {
 	char ipam_type[CNI_NAME_MAX]; /* "" when there is no ipam section */
 	bool has_prev;
 	struct cni_result prev;
+	struct cni_dns dns; /* the config's "dns" object, passed into results */
 	struct cni_runtime rt;
 	/* GC: cni.dev/valid-attachments (or the older cni.dev/attachments). */
 	struct cni_attachment *valid;
@@ -285,6 +286,13 @@ int cni_hostlocal_add(struct cni_req *req, struct cni_result *res, struct plumb_
 int cni_hostlocal_del(struct cni_req *req, struct plumb_err *err);
 int cni_hostlocal_check(struct cni_req *req, struct plumb_err *err);
 int cni_hostlocal_gc(struct cni_req *req, struct plumb_err *err);
+
+/* Run the config's IPAM plugin (ipam.type) for cmd: in-process for plumb's own
+ * host-local, else exec'd from CNI_PATH. ADD fills res (ips with iface -1,
+ * routes, dns). No ipam section: nothing to do, 0. A delegate's error code
+ * lands in req->code. */
+int cni_ipam_run(struct cni_req *req, enum cni_cmd cmd, struct cni_result *res,
+		 struct plumb_err *err);
 
 /* The marker our plugins embed (see cni_delegate_is_ours). */
 extern const char cni_plumb_marker[];

@@ -222,7 +222,7 @@ static int parse_common(json_t *root, enum cni_cmd cmd, struct cni_conf *conf,
 			struct plumb_err *err)
 {
 	const char *ver = NULL, *name = NULL, *type = NULL, *ipt = NULL;
-	json_t *ipam = NULL, *prev = NULL;
+	json_t *ipam = NULL, *prev = NULL, *dns = NULL;
 	bool need_name = cmd != CNI_CMD_VERSION;
 	int r;
 
@@ -250,6 +250,10 @@ static int parse_common(json_t *root, enum cni_cmd cmd, struct cni_conf *conf,
 		return plumb_err_set(err, EINVAL, "field 'ipam.type' is not a plugin name: '%s'",
 				     ipt);
 	snprintf(conf->ipam_type, sizeof(conf->ipam_type), "%s", ipt ? ipt : "");
+	if ((r = pjson_object(root, "dns", NULL, false, &dns, err)) < 0)
+		return r;
+	if (dns && (r = cni_dns_decode(dns, "dns", false, &conf->dns, err)) < 0)
+		return r;
 	if ((r = pjson_object(root, "prevResult", NULL, false, &prev, err)) < 0)
 		return r;
 	if (prev) {
