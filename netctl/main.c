@@ -20,6 +20,7 @@ static const struct netctl_cmd verbs[] = {
 	{"veth", netctl_veth, "add|del ...", "veth pairs from a namespace to the host/a bridge"},
 	{"addr", netctl_addr, "add|del|show ...", "addresses, in any namespace (--ns)"},
 	{"route", netctl_route, "add|del|show ...", "routes, in any namespace (--ns)"},
+	{"nat", netctl_nat, "masq|exclude|port|show|flush ...", "masquerade and published ports (table inet plumb)"},
 	{"help", cmd_help, "[VERB]", "this help, or a verb's"},
 };
 
