@@ -141,7 +141,7 @@ done
 t=$(ms_since "$t0")
 left_links=$(ip -n "$p-node" -o link show type veth | grep -vc ' n0@')
 left_leases=$(ls "$DATA/demo" | grep -c '^10\.')
-left_rules=$(ip netns exec "$p-node" nft list table inet plumb 2>/dev/null | grep -o 'comment "cni/' | wc -l)
+left_rules=$(ip netns exec "$p-node" nft list ruleset 2>/dev/null | grep -oE 'comment "(bridge|portmap)/' | wc -l)
 echo
 printf ' teardown        DEL x3 in %s ms; left behind: %s veths, %s leases, %s nft elements\n' \
 	"$t" "$left_links" "$left_leases" "$left_rules"

@@ -32,7 +32,7 @@ list() {
 L=$(list)
 leases() { ls "$DATA/t" 2>/dev/null | grep -v -e lock -e last_reserved | sort | tr '\n' ' '; }
 veths() { ip -n "$P-node" -o link show type veth | grep -v ' n0@' | wc -l; }
-plumb_elems() { nsx node nft list table inet plumb 2>/dev/null | grep -o "comment \"cni/" | wc -l; }
+plumb_elems() { nsx node nft list ruleset 2>/dev/null | grep -oE 'comment "(bridge|portmap)/' | wc -l; }
 host_end() { jq -r '.interfaces[1].name' <<<"$1"; }
 
 # --- ADD two pods on a dual-stack network ---
@@ -101,6 +101,16 @@ R=$(cni_list node "$CNI_DIR" ADD o4 eth0 "$(ns pod1)" "$(list '"bridge":"br-f","
 check_eq "forceAddress replaces the bridge's other address in the subnet" "10.77.0.1/24" \
 	"$(ip -n "$P-node" -4 -o addr show br-f | awk '{print $4}')"
 cni_list node "$CNI_DIR" DEL o4 eth0 "$(ns pod1)" "$L" null "$R" >/dev/null
+M='"bridge":"br-m","ipMasq":false,"macspoofchk":true'
+R=$(cni_list node "$CNI_DIR" ADD m1 eth0 "$(ns pod1)" "$(list "$M" '[[{"subnet":"10.81.0.0/24"}]]')")
+check "macspoofchk: the pod pings its gateway with its own MAC" nsx pod1 ping -c 1 -W 2 10.81.0.1
+check_match "macspoofchk: the check is in table bridge plumb" 'bridge/t/m1/eth0' \
+	"$(nsx node nft list table bridge plumb 2>&1)"
+nsx pod1 ip link set eth0 address 02:00:00:00:00:99
+nsx pod1 ip neigh flush dev eth0
+check_fails "macspoofchk: with a forged MAC it cannot" nsx pod1 ping -c 1 -W 2 10.81.0.1
+cni_list node "$CNI_DIR" DEL m1 eth0 "$(ns pod1)" "$(list "$M")" null "$R" >/dev/null
+check_eq "macspoofchk: DEL removes the check" 0 "$(plumb_elems)"
 check_eq "the options left no lease" "" "$(leases)"
 
 # --- failures leave nothing behind ---
@@ -117,8 +127,6 @@ out=$(cni_list node "$CNI_DIR" ADD f3 lo "$(ns pod1)" "$L")
 fails_clean "an ifname that exists in the pod" 999 "$out"
 out=$(cni_list node "$CNI_DIR" ADD f4 eth0 "/run/netns/$P-nosuch" "$L")
 fails_clean "a namespace that does not exist" 999 "$out"
-out=$(cni_list node "$CNI_DIR" ADD f5 eth0 "$(ns pod1)" "$(list '"macspoofchk":true')")
-fails_clean "macspoofchk (not supported)" 2 "$out"
 out=$(CNI_ARGS="IP=10.99.0.5" cni_list node "$CNI_DIR" ADD f6 eth0 "$(ns pod1)" "$L")
 fails_clean "a requested address outside the ranges" 7 "$out"
 S=$(list '' '[[{"subnet":"10.78.0.0/30"}]]')

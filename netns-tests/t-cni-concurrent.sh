@@ -48,5 +48,5 @@ done
 check_eq "all $N concurrent DELs succeed" $N $ok
 check_eq "no lease left" 0 "$(ls "$DATA/cc" | grep -c '^10\.')"
 check_eq "no veth left" 0 "$(ip -n "$P-node" -o link show type veth | wc -l)"
-check_eq "no rule left" 0 "$(nsx node nft list table inet plumb | grep -o 'comment "cni/' | wc -l)"
+check_eq "no rule left" 0 "$(nsx node nft list ruleset | grep -oE 'comment "(bridge|portmap)/' | wc -l)"
 finish
