@@ -101,6 +101,13 @@ R=$(cni_list node "$CNI_DIR" ADD o4 eth0 "$(ns pod1)" "$(list '"bridge":"br-f","
 check_eq "forceAddress replaces the bridge's other address in the subnet" "10.77.0.1/24" \
 	"$(ip -n "$P-node" -4 -o addr show br-f | awk '{print $4}')"
 cni_list node "$CNI_DIR" DEL o4 eth0 "$(ns pod1)" "$L" null "$R" >/dev/null
+CAP='"capabilities":{"mac":true,"ips":true}'
+R=$(cni_list node "$CNI_DIR" ADD o5 eth0 "$(ns pod1)" "$(list "$CAP")" \
+	'{"mac":"02:11:22:33:44:55","ips":["10.77.0.50/24"]}')
+check_eq "the mac capability sets eth0's MAC" "02:11:22:33:44:55" \
+	"$(ip -n "$P-pod1" -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)"
+check_eq "the ips capability picks the address" "10.77.0.50/24" "$(jq -r '.ips[0].address' <<<"$R")"
+cni_list node "$CNI_DIR" DEL o5 eth0 "$(ns pod1)" "$(list "$CAP")" null "$R" >/dev/null
 M='"bridge":"br-m","ipMasq":false,"macspoofchk":true'
 R=$(cni_list node "$CNI_DIR" ADD m1 eth0 "$(ns pod1)" "$(list "$M" '[[{"subnet":"10.81.0.0/24"}]]')")
 check "macspoofchk: the pod pings its gateway with its own MAC" nsx pod1 ping -c 1 -W 2 10.81.0.1
@@ -137,7 +144,9 @@ check_eq "and leaves only the first pod's lease and veth" "1 10.78.0.2 " "$(veth
 cni_list node "$CNI_DIR" DEL x1 eth0 "$(ns pod1)" "$S" null "$R" >/dev/null
 
 # --- portmap, chained ---
-RC='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}'
+RC='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"},
+ {"hostPort":8081,"containerPort":80,"protocol":"tcp","hostIP":"192.0.2.1"},
+ {"hostPort":8082,"containerPort":80,"protocol":"tcp","hostIP":"10.77.0.1"}]}'
 R=$(cni_list node "$CNI_DIR" ADD w1 eth0 "$(ns pod1)" "$L" "$RC")
 W=$(jq -r '.ips[0].address' <<<"$R" | cut -d/ -f1)
 mkdir -p "$DATA/www" && echo "pod1 page" >"$DATA/www/index.html"
@@ -146,6 +155,10 @@ bg_pid $!
 wait_for 5 "the pod's web server answers locally" nsx pod1 curl -sf --max-time 1 "http://$W/"
 check_eq "host port 8080 reaches the pod from outside" "pod1 page" \
 	"$(nsx outside curl -s --max-time 5 http://192.0.2.1:8080/)"
+check_eq "hostIP 192.0.2.1:8081 reaches the pod" "pod1 page" \
+	"$(nsx outside curl -s --max-time 5 http://192.0.2.1:8081/)"
+check_fails "a port bound to another hostIP is not published on 192.0.2.1" \
+	nsx outside curl -sf --max-time 3 http://192.0.2.1:8082/
 check "portmap CHECK passes" cni_list node "$CNI_DIR" CHECK w1 eth0 "$(ns pod1)" "$L" "$RC" "$R"
 out=$(cni_list node "$CNI_DIR" ADD w2 eth0 "$(ns pod2)" "$L" "$RC")
 check_match "the same host port twice is refused" "8080" "$out"
@@ -153,6 +166,7 @@ check_eq "the refused pod left no lease (runtime DELs the list)" "ok" \
 	"$(cni_list node "$CNI_DIR" DEL w2 eth0 "$(ns pod2)" "$L" "$RC" >/dev/null && echo ok)"
 check "DEL removes the mapping" cni_list node "$CNI_DIR" DEL w1 eth0 "$(ns pod1)" "$L" "$RC" "$R"
 check_fails "host port 8080 is closed" nsx outside curl -sf --max-time 3 http://192.0.2.1:8080/
+check_fails "host port 8081 is closed" nsx outside curl -sf --max-time 3 http://192.0.2.1:8081/
 check_eq "nothing is left" "0 0 " "$(veths) $(plumb_elems) $(leases)"
 
 # --- GC and STATUS (1.1.0) ---
