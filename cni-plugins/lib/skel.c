@@ -169,21 +169,26 @@ static int version_allows(const struct cni_req *req, struct plumb_err *err)
 	return 0;
 }
 
+/* ADD prints its result, in the config's cniVersion, only when it succeeded. */
+static int do_add(const struct cni_plugin *p, struct cni_req *req, struct plumb_err *err)
+{
+	_cleanup_free_ struct cni_result *res = calloc(1, sizeof(*res));
+	int r;
+
+	if (!res)
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	r = p->add(req, res, err);
+	if (r < 0)
+		return r;
+	print_json(cni_result_encode(res, req->conf.version, p->ipam));
+	return 0;
+}
+
 static int dispatch(const struct cni_plugin *p, struct cni_req *req, struct plumb_err *err)
 {
-	_cleanup_free_ struct cni_result *res = NULL;
-
 	switch (req->env.cmd) {
 	case CNI_CMD_ADD:
-		res = calloc(1, sizeof(*res));
-		if (!res)
-			return plumb_err_set(err, ENOMEM, "out of memory");
-		int r = p->add(req, res, err);
-
-		if (r < 0)
-			return r;
-		print_json(cni_result_encode(res, req->conf.version, p->ipam));
-		return 0;
+		return do_add(p, req, err);
 	case CNI_CMD_DEL:
 		return p->del(req, err);
 	case CNI_CMD_CHECK:
