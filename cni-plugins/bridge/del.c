@@ -11,6 +11,7 @@
 #include "veth/veth.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 /* The alias veth/ writes on a host end ("plumb:<id>:<ifname>", cut to fit). */
@@ -56,23 +57,48 @@ static void keep_first(int *first, int r, struct plumb_err *err, struct plumb_er
 	plumb_err_clear(tmp);
 }
 
+/* Deleting a link waits in the kernel for RCU grace periods (10-30 ms here, most
+ * of a DEL), so it runs on a thread of its own while the lease and the rules go
+ * (all three are independent). The thread stays in the process's namespace. */
+struct veth_job {
+	const struct cni_req *req;
+	int r;
+	struct plumb_err err;
+};
+
+static void *veth_job_run(void *arg)
+{
+	struct veth_job *j = arg;
+	_cleanup_nl_ struct plumb_nl host = {.nsfd = -1};
+
+	j->r = plumb_nl_open(&host, -1, &j->err);
+	if (j->r >= 0)
+		j->r = delete_host_end(&host, j->req->env.container_id, j->req->env.ifname,
+				       &j->err);
+	return NULL;
+}
+
 int br_del(struct cni_req *req, struct plumb_err *err)
 {
-	_cleanup_nl_ struct plumb_nl host = {.nsfd = -1};
+	struct veth_job job = {.req = req};
 	struct plumb_err tmp = {0};
 	struct br_conf bc;
+	pthread_t th;
+	bool threaded;
 	int first = 0, r;
 
 	if ((r = br_conf_parse(req, &bc, err)) < 0)
 		return r;
-	if ((r = plumb_nl_open(&host, -1, err)) < 0)
-		return r;
+	threaded = pthread_create(&th, NULL, veth_job_run, &job) == 0;
 	r = cni_ipam_run(req, CNI_CMD_DEL, NULL, &tmp);
-	keep_first(&first, r, err, &tmp);
-	r = delete_host_end(&host, req->env.container_id, req->env.ifname, &tmp);
 	keep_first(&first, r, err, &tmp);
 	r = br_rules_del(req, &bc, &tmp);
 	keep_first(&first, r, err, &tmp);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		veth_job_run(&job);
+	keep_first(&first, job.r, err, &job.err);
 	return first;
 }
 
