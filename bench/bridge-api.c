@@ -138,6 +138,15 @@ int main(int argc, char **argv)
 		}
 		del[i] = now_us() - t0;
 	}
+	if (n >= 40) {
+		/* Does an ADD get slower as the node fills up? First vs last 20. */
+		long long first[20], last[20];
+
+		memcpy(first, add, sizeof(first));
+		memcpy(last, add + n - 20, sizeof(last));
+		report("plumb API ADD, first 20 pods", first, 20);
+		report("plumb API ADD, last 20 pods", last, 20);
+	}
 	report("plumb API ADD (bridge+veth+addr+rt)", add, n);
 	report("plumb API DEL", del, n);
 	plumb_nl_close(&host);

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,10 +60,9 @@ int plumb_addr_add(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *ci
 		return 0;
 	r = plumb_nl_error(nl, r, err, "add address %s", s);
 	if (r == -EEXIST)
-		return plumb_err_set(err, EEXIST,
-				     "address %s already exists on interface %s in netns '%s'", s,
-				     plumb_link_label(nl, ifindex, label, sizeof(label)),
-				     plumb_nl_ns(nl));
+		return plumb_err_set(
+		    err, EEXIST, "address %s already exists on interface %s in netns '%s'", s,
+		    plumb_link_label(nl, ifindex, label, sizeof(label)), plumb_nl_ns(nl));
 	return plumb_err_wrap(err, r, "interface %s in netns '%s'",
 			      plumb_link_label(nl, ifindex, label, sizeof(label)), plumb_nl_ns(nl));
 }
@@ -82,73 +83,128 @@ int plumb_addr_del(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *ci
 		return 0;
 	r = plumb_nl_error(nl, r, err, "delete address %s", s);
 	if (r == -EADDRNOTAVAIL)
-		return plumb_err_set(err, EADDRNOTAVAIL,
-				     "address %s is not on interface %s in netns '%s'", s,
-				     plumb_link_label(nl, ifindex, label, sizeof(label)),
-				     plumb_nl_ns(nl));
+		return plumb_err_set(
+		    err, EADDRNOTAVAIL, "address %s is not on interface %s in netns '%s'", s,
+		    plumb_link_label(nl, ifindex, label, sizeof(label)), plumb_nl_ns(nl));
 	return plumb_err_wrap(err, r, "interface %s in netns '%s'",
 			      plumb_link_label(nl, ifindex, label, sizeof(label)), plumb_nl_ns(nl));
 }
 
-static int addr_fill(struct rtnl_addr *ra, struct plumb_addr *out)
+/* Collects the RTM_NEWADDR messages of a dump into a growing array. */
+struct addr_dump {
+	int ifindex, family;
+	struct plumb_addr *v;
+	int n, cap;
+	bool oom;
+};
+
+static int on_addr(struct nl_msg *msg, void *arg)
 {
-	struct nl_addr *local = rtnl_addr_get_local(ra);
+	struct addr_dump *d = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct ifaddrmsg *ifa = nlmsg_data(h);
+	struct nlattr *tb[IFA_MAX + 1], *a;
+	struct plumb_addr *x;
 	unsigned len;
 
-	if (!local)
-		return -ENOENT;
-	len = nl_addr_get_len(local);
-	if (len != plumb_ip_len(rtnl_addr_get_family(ra)))
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	out->ifindex = rtnl_addr_get_ifindex(ra);
-	out->cidr.ip.family = rtnl_addr_get_family(ra);
-	memcpy(out->cidr.ip.a, nl_addr_get_binary_addr(local), len);
-	out->cidr.prefix = (unsigned)rtnl_addr_get_prefixlen(ra);
-	out->scope = rtnl_addr_get_scope(ra);
-	out->flags = rtnl_addr_get_flags(ra);
-	return 0;
+	if (h->nlmsg_type != RTM_NEWADDR || nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+		return NL_OK;
+	/* The kernel filters too when strict checking is on; this covers kernels
+	 * that ignore the request's index and family. */
+	if ((d->ifindex && (int)ifa->ifa_index != d->ifindex) ||
+	    (d->family != AF_UNSPEC && ifa->ifa_family != d->family))
+		return NL_OK;
+	/* IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on a
+	 * point-to-point link, and the only one IPv6 sends. */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	len = plumb_ip_len(ifa->ifa_family);
+	if (!a || !len || (unsigned)nla_len(a) != len)
+		return NL_OK;
+	if (d->n == d->cap) {
+		int cap = d->cap ? d->cap * 2 : 16;
+		struct plumb_addr *nv = realloc(d->v, (size_t)cap * sizeof(*nv));
+
+		if (!nv) {
+			d->oom = true;
+			return NL_STOP;
+		}
+		d->v = nv;
+		d->cap = cap;
+	}
+	x = &d->v[d->n++];
+	memset(x, 0, sizeof(*x));
+	x->ifindex = (int)ifa->ifa_index;
+	x->cidr.ip.family = ifa->ifa_family;
+	memcpy(x->cidr.ip.a, nla_data(a), len);
+	x->cidr.prefix = ifa->ifa_prefixlen;
+	x->scope = ifa->ifa_scope;
+	x->flags = tb[IFA_FLAGS] ? nla_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
+	return NL_OK;
+}
+
+/* One RTM_GETADDR dump for ifindex/family. With NETLINK_GET_STRICT_CHK the
+ * kernel sends only that link's addresses, so the cost does not grow with the
+ * namespace (a node's every pod adds a link-local address to it). The option
+ * is per socket and libnl's own dumps send headers strict mode rejects, so it
+ * is on only for this request. */
+static int addr_dump_once(struct plumb_nl *nl, struct addr_dump *d)
+{
+	struct ifaddrmsg ifa = {.ifa_family = (unsigned char)d->family,
+				.ifa_index = (unsigned)d->ifindex};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+	int fd = nl_socket_get_fd(nl->sk), on = 1, off = 0, r;
+	struct nl_cb *cb, *base;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	base = nl_socket_get_cb(nl->sk); /* a new reference */
+	cb = nl_cb_clone(base);		 /* keeps the error callback (extack) */
+	nl_cb_put(base);
+	if (!cb) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_addr, d);
+	setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on, sizeof(on));
+	r = nl_send_auto(nl->sk, msg);
+	if (r >= 0)
+		r = nl_recvmsgs(nl->sk, cb);
+	setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &off, sizeof(off));
+	nl_cb_put(cb);
+	nlmsg_free(msg);
+	return r;
 }
 
 int plumb_addr_list(struct plumb_nl *nl, int ifindex, int family, struct plumb_addr **out,
 		    struct plumb_err *err)
 {
-	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
-	_cleanup_free_ struct plumb_addr *v = NULL;
-	struct nl_object *o;
-	int r, n = 0, cap;
+	struct addr_dump d = {.ifindex = ifindex, .family = family};
+	int r;
 
 	*out = NULL;
 	/* A dump the kernel marks interrupted (the table changed under it) is
 	 * retried, a bounded number of times. */
 	for (int attempt = 0;; attempt++) {
-		r = rtnl_addr_alloc_cache(nl->sk, &cache);
+		d.n = 0;
+		r = addr_dump_once(nl, &d);
 		if (r != -NLE_DUMP_INTR || attempt == 2)
 			break;
-		nl_cache_free(cache);
-		cache = NULL;
 	}
-	if (r < 0)
+	if (d.oom)
+		r = -NLE_NOMEM;
+	if (r < 0) {
+		free(d.v);
 		return plumb_nl_error(nl, r, err, "list addresses in netns '%s'", plumb_nl_ns(nl));
-	cap = nl_cache_nitems(cache);
-	if (!cap)
-		return 0;
-	v = calloc((size_t)cap, sizeof(*v));
-	if (!v)
-		return plumb_err_set(err, ENOMEM, "out of memory");
-	for (o = nl_cache_get_first(cache); o && n < cap; o = nl_cache_get_next(o)) {
-		struct rtnl_addr *ra = (struct rtnl_addr *)o;
-
-		if (ifindex && rtnl_addr_get_ifindex(ra) != ifindex)
-			continue;
-		if (family != AF_UNSPEC && rtnl_addr_get_family(ra) != family)
-			continue;
-		if (addr_fill(ra, &v[n]) == 0)
-			n++;
 	}
-	if (n)
-		*out = TAKE_PTR(v);
-	return n;
+	if (d.n)
+		*out = d.v;
+	else
+		free(d.v);
+	return d.n;
 }
 
 int plumb_addr_exists(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *cidr,

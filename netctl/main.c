@@ -16,7 +16,7 @@ static int cmd_help(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 
 static const struct netctl_cmd verbs[] = {
 	{"ns", netctl_ns, "add|del|list|exec ...", "network namespaces (compatible with ip netns)"},
-	{"bridge", netctl_bridge, "add|del|show ...", "Linux bridges and their gateway addresses"},
+	{"bridge", netctl_bridge, "add|del|show|port ...", "Linux bridges and their gateway addresses"},
 	{"veth", netctl_veth, "add|del|show ...", "veth pairs from a namespace to the host/a bridge"},
 	{"addr", netctl_addr, "add|del|show ...", "addresses, in any namespace (--ns)"},
 	{"route", netctl_route, "add|del|show ...", "routes, in any namespace (--ns)"},

@@ -249,8 +249,8 @@ static int veth_show(struct netctl *ctx, int argc, char **argv, struct plumb_err
 
 static const struct netctl_cmd veth_cmds[] = {
     {"add", veth_add,
-     "--ns NS [--name eth0] [--host-name H | --id ID] [--bridge BR] [--addr CIDR]... "
-     "[--gw IP]... [--mtu N] [--mac MAC]",
+     "--ns NS [--name eth0] [--host-name H | --id ID] [--bridge BR]\n"
+     "      [--addr CIDR]... [--gw IP]... [--mtu N] [--mac MAC]",
      "connect NS: a veth pair with its end in NS named --name, the host end on BR,\n"
      "      addresses and default routes; all undone if any step fails"},
     {"del", veth_del, "NAME... [--ns NS] [--missing-ok]",

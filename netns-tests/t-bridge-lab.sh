@@ -52,6 +52,29 @@ check_eq "still one 172.28.0.1 on br0" 1 \
 check_eq "ports survive the re-add" 2 "$(nsx host ip -br link show master br0 | wc -l)"
 check "pod1 still pings pod2" nsx pod1 ping -c 1 -W 2 172.28.0.3
 
+# Eight runtimes at once: the same bridge ensured concurrently, eight pods
+# connected concurrently. Losing the race to create br1 means reusing it.
+ns_add c1 c2 c3 c4 c5 c6 c7 c8
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	nc bridge add br1 --addr 172.29.0.1/24 >/dev/null 2>&1 &
+	pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+check_eq "8 concurrent bridge add: all succeed" 0 $fails
+check_eq "one br1, with its address once" 1 "$(nsx host ip -4 addr show dev br1 | grep -c 'inet 172.29.0.1/24')"
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	nc veth add --ns "$(N c$i)" --bridge br1 --addr 172.29.0.$((10 + i))/24 --gw 172.29.0.1 >/dev/null 2>&1 &
+	pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+check_eq "8 concurrent veth add: all succeed" 0 $fails
+check_eq "br1 has 8 ports" 8 "$(nsx host ip -br link show master br1 | wc -l)"
+check "c1 pings c8 across br1" nsx c1 ping -c 1 -W 2 172.29.0.18
+
 # Delete by the container end: both ends go.
 check "veth del by the container end" nc veth del --ns "$(N pod1)" eth0
 check_fails "pod1 has no eth0 any more" ip -n "$(N pod1)" link show eth0
