@@ -13,6 +13,7 @@ struct etcd_client {
 	char *strings;	/* one block holding the copied endpoint/TLS strings */
 	size_t cur;	/* the endpoint that answered last */
 	CURL *easy;	/* kept so its connection is reused */
+	struct curl_slist *headers; /* Content-Type: application/json */
 };
 
 struct etcd_buf {

@@ -225,7 +225,11 @@ int etcd_client_new(const struct etcd_config *cfg, struct etcd_client **out,
 		c->cfg.timeout_ms = 5000;
 	pthread_once(&curl_once, curl_init);
 	c->easy = curl_easy_init();
-	if (!c->easy) {
+	c->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	if (!c->easy || !c->headers) {
+		if (c->easy)
+			curl_easy_cleanup(c->easy);
+		curl_slist_free_all(c->headers);
 		free(c->strings);
 		return plumb_err_set(err, ENOMEM, "etcd: curl_easy_init failed");
 	}
@@ -239,6 +243,7 @@ void etcd_client_free(struct etcd_client *c)
 		return;
 	if (c->easy)
 		curl_easy_cleanup(c->easy);
+	curl_slist_free_all(c->headers);
 	free(c->strings);
 	free(c);
 }
@@ -269,6 +274,7 @@ void etcd_curl_common(struct etcd_client *c, CURL *h)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
 	if (c->cfg.ca)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg.ca);
 	if (c->cfg.cert)

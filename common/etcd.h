@@ -110,7 +110,11 @@ int etcd_lease_revoke(struct etcd_client *c, int64_t id, struct plumb_err *err);
  * etcd_watch_run(). Callbacks run inside dispatch/run, on that thread. When the
  * stream breaks (etcd restarted, endpoint down) the callback hears about it
  * (err < 0) and the watch reconnects, to the next endpoint, from the revision
- * after the last one delivered, so no event is lost or repeated. */
+ * after the last one delivered, so no event is lost or repeated.
+ *
+ * The usual pattern: etcd_range() the prefix, apply it, then watch from
+ * kvs.revision + 1. If the callback gets -ERANGE (that revision was compacted
+ * away) free the watch and start over with a fresh range. */
 enum etcd_event_type { ETCD_EVENT_PUT, ETCD_EVENT_DELETE };
 
 struct etcd_event {

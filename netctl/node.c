@@ -8,6 +8,8 @@
 #include "ipam/ipam.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,31 +107,78 @@ static void subnets_text(FILE *f, json_t *result)
 	}
 }
 
+static int acquire_all(struct ipam_node_store *s, const struct node_opts *o, json_t *res,
+		       struct plumb_err *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < o->n_pools && r == 0; i++) {
+		struct ipam_node_subnet sub;
+
+		r = ipam_node_cidr_acquire(s, &o->pools[i], o->node, o->underlay, &sub, err);
+		if (r == 0 && res)
+			json_array_append_new(res, subnet_json(&sub));
+	}
+	return r;
+}
+
+/* --hold: stay in the foreground renewing every TTL/3 until SIGINT or SIGTERM
+ * (then the lease simply runs out, or --release-on-exit gives it back). The
+ * signals are blocked and awaited with sigtimedwait: no handler, no global. */
+static int hold(struct ipam_node_store *s, const struct node_opts *o, bool release_on_exit,
+		struct plumb_err *err)
+{
+	int64_t ttl = o->ttl_set ? (int64_t)o->ttl : 60;
+	struct timespec every = {.tv_sec = ttl / 3 > 0 ? ttl / 3 : 1};
+	sigset_t set;
+	int r = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (;;) {
+		int sig = sigtimedwait(&set, NULL, &every);
+
+		if (sig == SIGINT || sig == SIGTERM)
+			break;
+		r = acquire_all(s, o, NULL, err);
+		if (r < 0) /* etcd may come back: say so and keep trying */
+			fprintf(stderr, "netctl node cidr acquire --hold: %s\n", plumb_err_msg(err, r));
+	}
+	for (size_t i = 0; release_on_exit && i < o->n_pools; i++)
+		r = ipam_node_cidr_release(s, &o->pools[i], o->node, err);
+	return r < 0 && release_on_exit ? r : 0;
+}
+
 static int cidr_acquire(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
 {
 	struct node_opts o = {0};
+	bool keep = false, release_on_exit = false;
+	const struct netctl_opt extra[] = {
+		{"--hold", OPT_FLAG, &keep},
+		{"--release-on-exit", OPT_FLAG, &release_on_exit},
+	};
 	struct ipam_node_store *s = NULL;
 	json_t *res;
 	int r;
 
-	if ((r = parse_opts(ctx, argc, argv, &o, NULL, 0, true, err)) < 0 ||
+	if ((r = parse_opts(ctx, argc, argv, &o, extra, ARRAY_SIZE(extra), true, err)) < 0 ||
 	    (r = open_store(&o, &s, err)) < 0)
 		return r;
 	res = json_array();
-	for (size_t i = 0; i < o.n_pools && r == 0; i++) {
-		struct ipam_node_subnet sub;
-
-		r = ipam_node_cidr_acquire(s, &o.pools[i], o.node, o.underlay, &sub, err);
-		if (r == 0)
-			json_array_append_new(res, subnet_json(&sub));
-	}
-	ipam_node_store_close(s);
+	r = acquire_all(s, &o, res, err);
 	if (r < 0) {
+		ipam_node_store_close(s);
 		json_decref(res);
 		return r;
 	}
 	netctl_output(ctx, res, subnets_text);
-	return 0;
+	fflush(ctx->out);
+	if (keep)
+		r = hold(s, &o, release_on_exit, err);
+	ipam_node_store_close(s);
+	return r;
 }
 
 static int cidr_release(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -237,8 +286,8 @@ static int cidr_watch(struct netctl *ctx, int argc, char **argv, struct plumb_er
 
 static const struct netctl_cmd cidr_cmds[] = {
 	{"acquire", cidr_acquire,
-	 "--node NAME --cluster-cidr CIDR... [--mask N] [--underlay IP] [--etcd URL,... [--ttl S]] [--state-dir D]",
-	 "the node's subnet: its existing one (lease renewed) or the first free one"},
+	 "--node NAME --cluster-cidr CIDR... [--mask N] [--underlay IP] [--etcd URL,... [--ttl S] [--hold [--release-on-exit]]] [--state-dir D]",
+	 "the node's subnet: its existing one (lease renewed) or the first free one; --hold keeps renewing until SIGTERM"},
 	{"release", cidr_release, "--node NAME --cluster-cidr CIDR... [--etcd URL,...] [--state-dir D]",
 	 "give the node's subnet back"},
 	{"list", cidr_list, "--cluster-cidr CIDR... [--node NAME] [--etcd URL,...] [--state-dir D]",
@@ -247,19 +296,16 @@ static const struct netctl_cmd cidr_cmds[] = {
 	 "print subnet changes as etcd reports them"},
 };
 
-static int node_cidr(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
-{
-	/* argv[-1] is "cidr": the nested dispatch wants the family name first. */
-	return netctl_dispatch(ctx, "node cidr", cidr_cmds, ARRAY_SIZE(cidr_cmds), argc + 1,
-			       argv - 1, err);
-}
-
-static const struct netctl_cmd node_cmds[] = {
-	{"cidr", node_cidr, "acquire|release|list|watch ...",
-	 "per-node subnets (options common to all: --cluster NAME, --cacert/--cert/--key, --timeout MS)"},
-};
-
+/* One object so far ("cidr"): `netctl node cidr SUB ...`; `netctl node` and
+ * `netctl node help` show the cidr subcommands. */
 int netctl_node(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
 {
-	return netctl_dispatch(ctx, "node", node_cmds, ARRAY_SIZE(node_cmds), argc, argv, err);
+	ctx->verb = "node cidr"; /* usage errors name "netctl node cidr acquire" */
+	if (argc >= 2 && !strcmp(argv[1], "cidr"))
+		return netctl_dispatch(ctx, "node cidr", cidr_cmds, ARRAY_SIZE(cidr_cmds), argc - 1,
+				       argv + 1, err);
+	if (argc >= 2 && strcmp(argv[1], "help") && strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
+		return plumb_err_set(err, EINVAL, "netctl node: unknown object '%s' (see 'netctl node help')",
+				     argv[1]);
+	return netctl_dispatch(ctx, "node cidr", cidr_cmds, ARRAY_SIZE(cidr_cmds), argc, argv, err);
 }

@@ -65,7 +65,29 @@ printf 'oldc' >"$D/net1/10.77.0.19"
 check "plumb releases an old id-only lease" $NETCTL ipam release --network net1 --data-dir "$D" --id oldc
 check_eq "the old lease is gone" "no" "$([ -e "$D/net1/10.77.0.19" ] && echo yes || echo no)"
 
-# --- byte-identical files: same calls through each, then diff the dirs ---
+# --- both at once on one data dir: they share host-local's flock ---
+both_at_once() { # both_at_once DIR N -> number of failed ADDs
+	local pids=() p fails=0 i
+	mkdir -p "$1"
+	conf "$1" >"$1.json"
+	for i in $(seq 1 "$2"); do
+		ref ADD r$i eth0 "$1" >/dev/null 2>&1 &
+		pids+=($!)
+		$NETCTL ipam alloc --config "$1.json" --id p$i >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+	echo $fails
+}
+pairs() { # attachments holding exactly one v4 and one v6 address, and all owners
+	$NETCTL ipam list --network net1 --data-dir "$1" | awk '{n[$2]++} END {for (k in n) if (n[k] == 2) p++; print p + 0, length(n)}'
+}
+# the range set 0 has 11 addresses: 12 pairs overflow it
+check_eq "6 reference and 6 plumb ADDs at once into 11 addresses: exactly one fails" 1 "$(both_at_once "$D/m" 6)"
+check_eq "11 attachments, each with one IPv4 and one IPv6 address: the failed one left nothing" "11 11" "$(pairs "$D/m")"
+check_eq "and the 11 IPv4 addresses are distinct files" 11 "$(ls "$D/m/net1" | grep -c '^10\.77\.')"
+
+# --- byte-identical files# --- byte-identical files: same calls through each, then diff the dirs ---
 mkdir -p "$D/a" "$D/b"
 conf "$D/a" >"$D/a.json"
 conf "$D/b" >"$D/b.json"
