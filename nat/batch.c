@@ -256,7 +256,7 @@ const void *nat_batch_wire(struct nat_batch *b, size_t *len)
 
 /* The most precise label for a failure: an element whose bytes hold the
  * offending attribute, else the message's own. */
-static const char *find_label(const struct nat_batch *b, uint32_t msg, int64_t off)
+const char *nat_batch_label(const struct nat_batch *b, uint32_t msg, int64_t off)
 {
 	const char *best = NULL;
 	uint32_t best_span = UINT32_MAX;
@@ -389,7 +389,7 @@ int nat_batch_send(struct nat_sock *s, struct nat_batch *b, int *failed, struct 
 		int64_t idx = (int64_t)st.err_seq - st.base - 1;
 
 		if (idx >= 0 && (size_t)idx < b->nmsgs) {
-			const char *l = find_label(b, (uint32_t)idx, st.err_off);
+			const char *l = nat_batch_label(b, (uint32_t)idx, st.err_off);
 
 			if (l && *l)
 				what = l;

@@ -100,6 +100,12 @@ int nat_batch_elems_end(struct nat_batch *b);
  * is sealed after this (no more messages). */
 const void *nat_batch_wire(struct nat_batch *b, size_t *len);
 
+/* The label an error on message `msg` (0-based after BEGIN) names: the
+ * element whose bytes contain offset `off` (the kernel's NLMSGERR_ATTR_OFFS,
+ * from the start of that message), else the message's own label (off < 0).
+ * NULL if there is no such message. */
+const char *nat_batch_label(const struct nat_batch *b, uint32_t msg, int64_t off);
+
 /* Send the transaction and read every ACK. All or nothing: on failure the
  * kernel applied none of it. Returns 0, or the first failure's -errno with
  * err = "<label>: <strerror> (<extack>)"; *failed (may be NULL) gets the index
@@ -128,6 +134,13 @@ int nat_dump_elems(struct nat_sock *s, const char *set, struct nftnl_set **out,
 /* The same in table plumb of another family (NFPROTO_BRIDGE). */
 int nat_dump_elems_in(struct nat_sock *s, uint16_t family, const char *set, struct nftnl_set **out,
 		      struct plumb_err *err);
+
+/* Read one element of set `set` (table inet plumb) by its key (`key` holds
+ * NFTNL_SET_ELEM_KEY): *out gets a set holding it, with its data and comment.
+ * -ENOENT when there is no such element (or set, or table). One round trip,
+ * whatever the set's size. */
+int nat_get_elem(struct nat_sock *s, const char *set, struct nftnl_set_elem *key,
+		 struct nftnl_set **out, struct plumb_err *err);
 
 /* 1 when chain `name` exists in table plumb, 0 when it (or the table) does not. */
 int nat_chain_exists(struct nat_sock *s, const char *name, struct plumb_err *err);

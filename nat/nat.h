@@ -89,6 +89,13 @@ struct nat_port {
  * needs only proto, host_ip, host_port and count. */
 int nat_port_add(struct nat *n, const struct nat_port *p, size_t count, struct plumb_err *err);
 int nat_port_del(struct nat *n, const struct nat_port *p, size_t count, struct plumb_err *err);
+/* Withdraw those of the given host ports (proto, host_ip, host_port, count as
+ * in nat_port_del) that are published AND tagged `owner`; ports published by
+ * someone else are left alone. One lookup per port plus one transaction, so
+ * its cost does not grow with the number of mappings (CNI DEL from the
+ * runtimeConfig's portMappings). Returns how many ports were withdrawn. */
+int nat_port_del_owned(struct nat *n, const struct nat_port *p, size_t count, const char *owner,
+		       struct plumb_err *err);
 /* Published ports, one entry per host port (count 1), in *out (free()). */
 int nat_port_list(struct nat *n, struct nat_port **out, struct plumb_err *err);
 

@@ -278,3 +278,77 @@ fail:
 	free(c.v.data);
 	return r;
 }
+
+struct first_ctx {
+	char owner[NAT_OWNER_MAX];
+	bool found;
+};
+
+static int first_comment(struct nftnl_set_elem *e, void *arg)
+{
+	struct first_ctx *c = arg;
+
+	if (!c->found)
+		nat_elem_comment(e, c->owner, sizeof(c->owner));
+	c->found = true;
+	return 0;
+}
+
+/* Is host port hp of mapping p published and tagged `owner`? 1, 0, or -errno. */
+static int port_owned(struct nat *n, const struct nat_port *p, uint16_t hp, const char *owner,
+		      struct plumb_err *err)
+{
+	_cleanup_(nftnl_set_elem_freep) struct nftnl_set_elem *key = NULL;
+	_cleanup_(nftnl_set_freep) struct nftnl_set *got = NULL;
+	struct first_ctx c = {0};
+	int r = port_elem(p, hp, 0, false, &key);
+
+	if (r < 0)
+		return plumb_err_set(err, -r, "out of memory");
+	r = nat_get_elem(&n->sock, port_set_of(p), key, &got, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	nftnl_set_elem_foreach(got, first_comment, &c);
+	return c.found && !strcmp(c.owner, owner);
+}
+
+int nat_port_del_owned(struct nat *n, const struct nat_port *p, size_t count, const char *owner,
+		       struct plumb_err *err)
+{
+	_cleanup_batch_ struct nat_batch *b = NULL;
+	struct nat_vec mine = {0};
+	int r = 0, removed;
+
+	if (!owner || !*owner)
+		return plumb_err_set(err, EINVAL, "an owner tag is required");
+	/* Look each key up (one round trip each, whatever the map holds) and keep
+	 * the ports this owner published; someone else's port is left alone. */
+	for (size_t i = 0; r >= 0 && i < count; i++) {
+		if ((r = port_check(&p[i], false, err)) < 0)
+			break;
+		for (unsigned j = 0; r >= 0 && j < span(&p[i]); j++) {
+			struct nat_port one = p[i], *m;
+
+			one.host_port = (uint16_t)(p[i].host_port + j);
+			one.count = 1;
+			r = port_owned(n, &one, one.host_port, owner, err);
+			if (r == 1 && !(m = nat_vec_push(&mine, sizeof(*m))))
+				r = plumb_err_set(err, ENOMEM, "out of memory");
+			else if (r == 1)
+				*m = one;
+		}
+	}
+	removed = (int)mine.n;
+	if (r >= 0 && mine.n) {
+		b = nat_batch_new();
+		r = b ? nat_port_batch(b, mine.data, mine.n, false) : -ENOMEM;
+		if (r < 0)
+			r = plumb_err_set(err, -r, "building port mappings: %s", strerror(-r));
+		else
+			r = nat_batch_send(&n->sock, b, NULL, err);
+	}
+	free(mine.data);
+	return r < 0 ? r : removed;
+}

@@ -104,7 +104,11 @@ static struct nlmsghdr *get_msg(char *buf, struct nat_sock *s, uint16_t family, 
 				const char *name)
 {
 	uint16_t flags = name ? NLM_F_ACK : NLM_F_DUMP; /* a dump ends with DONE */
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, family, flags, s->seq++);
+	struct nlmsghdr *nlh;
+
+	/* attribute padding is not always cleared: send no stack garbage */
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, family, flags, s->seq++);
 
 	if (type != NFT_MSG_GETTABLE)
 		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, NAT_TABLE); /* same id for sets, rules */
@@ -181,6 +185,7 @@ int nat_dump_elems_in(struct nat_sock *s, uint16_t family, const char *set, stru
 
 		if (elems_reset(&c) < 0)
 			return plumb_err_set(err, ENOMEM, "out of memory");
+		memset(buf, 0, sizeof(buf));
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP, s->seq++);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NAT_TABLE);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
@@ -193,6 +198,38 @@ int nat_dump_elems_in(struct nat_sock *s, uint16_t family, const char *set, stru
 		if (r == -ENOENT)
 			return r;
 		return plumb_err_set(err, -r, "nftables: reading set '%s': %s", set, strerror(-r));
+	}
+	*out = c.set;
+	return 0;
+}
+
+int nat_get_elem(struct nat_sock *s, const char *set, struct nftnl_set_elem *key,
+		 struct nftnl_set **out, struct plumb_err *err)
+{
+	struct elems_ctx c = {set, NULL};
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *list, *one;
+	int r;
+
+	if (elems_reset(&c) < 0)
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	memset(buf, 0, sizeof(buf));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NAT_FAMILY, NLM_F_ACK, s->seq++);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NAT_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	one = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	nftnl_set_elem_nlmsg_build_payload(nlh, key);
+	mnl_attr_nest_end(nlh, one);
+	mnl_attr_nest_end(nlh, list);
+	r = request(s, nlh, elems_cb, &c);
+	if (r < 0) {
+		nftnl_set_free(c.set);
+		if (r == -ENOENT)
+			return r;
+		return plumb_err_set(err, -r, "nftables: reading an element of set '%s': %s", set,
+				     strerror(-r));
 	}
 	*out = c.set;
 	return 0;

@@ -338,6 +338,40 @@ static void test_large_batch_splits(void **state)
 	nat_batch_free(b);
 }
 
+/* An error the kernel pins on one element (NLMSGERR_ATTR_OFFS = offset of
+ * that element's nest) is reported with that element's label. */
+static void test_error_names_the_element(void **state)
+{
+	struct nat_port p = {.proto = IPPROTO_TCP, .host_port = 8080, .count = 3, .port = 80};
+	struct nat_batch *b = nat_batch_new();
+	const struct nlattr *list, *elem;
+	const struct nlmsghdr *nlh;
+	int64_t off = -1;
+	struct walk w;
+	int i = 0;
+
+	assert_int_equal(plumb_ip_parse("10.88.0.5", &p.ip), 0);
+	assert_int_equal(nat_port_batch(b, &p, 1, true), 0);
+	walk(b, &w);
+	nlh = w.msg[0];
+	/* find the second element's nest, as the kernel would point at it */
+	mnl_attr_for_each(list, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(list) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(elem, list)
+		{
+			if (i++ == 1)
+				off = (const char *)elem - (const char *)nlh;
+		}
+	}
+	assert_true(off > 0);
+	assert_string_equal(nat_batch_label(b, 0, off), "port mapping tcp 8081 -> 10.88.0.5:81");
+	assert_string_equal(nat_batch_label(b, 0, -1), "elements of set 'hostport4'");
+	assert_null(nat_batch_label(b, 5, -1));
+	nat_batch_free(b);
+}
+
 static void test_text(void **state)
 {
 	struct plumb_ip ip;
@@ -388,9 +422,13 @@ static void test_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_layout),     cmocka_unit_test(test_layout_sets),
-	    cmocka_unit_test(test_port_elems), cmocka_unit_test(test_port_delete_has_key_only),
-	    cmocka_unit_test(test_masq_elems), cmocka_unit_test(test_large_batch_splits),
+	    cmocka_unit_test(test_layout),
+	    cmocka_unit_test(test_layout_sets),
+	    cmocka_unit_test(test_port_elems),
+	    cmocka_unit_test(test_port_delete_has_key_only),
+	    cmocka_unit_test(test_masq_elems),
+	    cmocka_unit_test(test_large_batch_splits),
+	    cmocka_unit_test(test_error_names_the_element),
 	    cmocka_unit_test(test_text),
 	};
 

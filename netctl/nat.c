@@ -139,8 +139,15 @@ static void masq_text(FILE *f, json_t *result)
 	}
 }
 
-/* The masquerade entries as JSON; only those of `kind` unless kind < 0. */
-static int masq_collect(struct nat *n, int kind, json_t **out, struct plumb_err *err)
+static bool owned(const char *want, const char *owner)
+{
+	return !want || !strcmp(want, owner);
+}
+
+/* The masquerade entries as JSON; only those of `kind` unless kind < 0, only
+ * those of `owner` unless it is NULL. */
+static int masq_collect(struct nat *n, int kind, const char *owner, json_t **out,
+			struct plumb_err *err)
 {
 	struct nat_masq *m = NULL;
 	int r = nat_masq_list(n, &m, err);
@@ -149,8 +156,9 @@ static int masq_collect(struct nat *n, int kind, json_t **out, struct plumb_err 
 		return r;
 	*out = json_array();
 	for (int i = 0; i < r; i++)
-		if (kind < 0 || (int)m[i].kind == kind ||
-		    (kind == NAT_MASQ_SUBNET && m[i].kind == NAT_MASQ_POD))
+		if ((kind < 0 || (int)m[i].kind == kind ||
+		     (kind == NAT_MASQ_SUBNET && m[i].kind == NAT_MASQ_POD)) &&
+		    owned(owner, m[i].owner))
 			json_array_append_new(*out, masq_json(&m[i]));
 	free(m);
 	return 0;
@@ -160,19 +168,19 @@ static int masq_list_kind(struct netctl *ctx, int argc, char **argv, enum nat_ma
 			  struct plumb_err *err)
 {
 	_cleanup_nat_ struct nat n = {0};
-	const char *ns = NULL;
-	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns}};
+	const char *ns = NULL, *owner = NULL;
+	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns}, {"--owner", OPT_STR, &owner}};
 	json_t *result;
 	size_t np;
 	int r;
 
-	r = netctl_parse(ctx, argc, argv, opts, 1, NULL, 0, 0, &np, err);
+	r = netctl_parse(ctx, argc, argv, opts, 2, NULL, 0, 0, &np, err);
 	if (r < 0)
 		return r;
 	r = nat_at(&n, ns, err);
 	if (r < 0)
 		return r;
-	r = masq_collect(&n, (int)kind, &result, err);
+	r = masq_collect(&n, (int)kind, owner, &result, err);
 	if (r < 0)
 		return r;
 	netctl_output(ctx, result, masq_text);
@@ -201,14 +209,14 @@ static const struct netctl_cmd masq_cmds[] = {
      "masquerade traffic from a pod subnet, or from pod addresses except to their network"},
     {"del", masq_del, "CIDR... | --pod IP... [--except-to NET] [--ns NS]",
      "stop masquerading a subnet or pods"},
-    {"list", masq_list, "[--ns NS]", "masqueraded subnets and pods"},
+    {"list", masq_list, "[--owner TAG] [--ns NS]", "masqueraded subnets and pods"},
 };
 
 static const struct netctl_cmd excl_cmds[] = {
     {"add", excl_add, "CIDR... [--owner TAG] [--ns NS]",
      "never masquerade traffic to these destinations (cluster ranges)"},
     {"del", excl_del, "CIDR... [--ns NS]", "remove excluded destinations"},
-    {"list", excl_list, "[--ns NS]", "excluded destinations"},
+    {"list", excl_list, "[--owner TAG] [--ns NS]", "excluded destinations"},
 };
 
 static int nat_masq(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -227,6 +235,11 @@ static int nat_exclude(struct netctl *ctx, int argc, char **argv, struct plumb_e
 }
 
 /* ---- ports ---- */
+
+static void removed_text(FILE *f, json_t *result)
+{
+	fprintf(f, "removed %lld\n", json_integer_value(json_object_get(result, "removed")));
+}
 
 /* "8080" or "8080-8090" -> first port and count. */
 static int port_range_parse(const char *s, uint16_t *first, uint16_t *count)
@@ -289,7 +302,7 @@ static int port_change(struct netctl *ctx, int argc, char **argv, bool add, stru
 	size_t np;
 	int r;
 
-	r = netctl_parse(ctx, argc, argv, opts, add ? 3 : 2, pos, add ? 3 : 2, 3, &np, err);
+	r = netctl_parse(ctx, argc, argv, opts, 3, pos, add ? 3 : 2, 3, &np, err);
 	if (r < 0)
 		return r;
 	r = port_parse(ctx, pos, np, host_ip, owner, &p, err);
@@ -298,7 +311,15 @@ static int port_change(struct netctl *ctx, int argc, char **argv, bool add, stru
 	r = nat_at(&n, ns, err);
 	if (r < 0)
 		return r;
-	return add ? nat_port_add(&n, &p, 1, err) : nat_port_del(&n, &p, 1, err);
+	if (add)
+		return nat_port_add(&n, &p, 1, err);
+	if (!owner)
+		return nat_port_del(&n, &p, 1, err);
+	/* only what this owner published: by key lookups, not a table scan */
+	r = nat_port_del_owned(&n, &p, 1, owner, err);
+	if (r >= 0)
+		netctl_output(ctx, json_pack("{s:i}", "removed", r), removed_text);
+	return r < 0 ? r : 0;
 }
 
 static int port_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -350,7 +371,7 @@ static void port_text(FILE *f, json_t *result)
 	}
 }
 
-static int port_collect(struct nat *n, json_t **out, struct plumb_err *err)
+static int port_collect(struct nat *n, const char *owner, json_t **out, struct plumb_err *err)
 {
 	struct nat_port *p = NULL;
 	int r = nat_port_list(n, &p, err);
@@ -359,7 +380,8 @@ static int port_collect(struct nat *n, json_t **out, struct plumb_err *err)
 		return r;
 	*out = json_array();
 	for (int i = 0; i < r; i++)
-		json_array_append_new(*out, port_json(&p[i]));
+		if (owned(owner, p[i].owner))
+			json_array_append_new(*out, port_json(&p[i]));
 	free(p);
 	return 0;
 }
@@ -367,19 +389,19 @@ static int port_collect(struct nat *n, json_t **out, struct plumb_err *err)
 static int port_list(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
 {
 	_cleanup_nat_ struct nat n = {0};
-	const char *ns = NULL;
-	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns}};
+	const char *ns = NULL, *owner = NULL;
+	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns}, {"--owner", OPT_STR, &owner}};
 	json_t *result;
 	size_t np;
 	int r;
 
-	r = netctl_parse(ctx, argc, argv, opts, 1, NULL, 0, 0, &np, err);
+	r = netctl_parse(ctx, argc, argv, opts, 2, NULL, 0, 0, &np, err);
 	if (r < 0)
 		return r;
 	r = nat_at(&n, ns, err);
 	if (r < 0)
 		return r;
-	r = port_collect(&n, &result, err);
+	r = port_collect(&n, owner, &result, err);
 	if (r < 0)
 		return r;
 	netctl_output(ctx, result, port_text);
@@ -389,9 +411,10 @@ static int port_list(struct netctl *ctx, int argc, char **argv, struct plumb_err
 static const struct netctl_cmd port_cmds[] = {
     {"add", port_add, "tcp|udp|sctp HOSTPORT[-END] IP:PORT [--host-ip IP] [--owner TAG] [--ns NS]",
      "publish a container port (or a range) on the node"},
-    {"del", port_del, "tcp|udp|sctp HOSTPORT[-END] [IP:PORT] [--host-ip IP] [--ns NS]",
-     "withdraw a published port"},
-    {"list", port_list, "[--ns NS]", "published ports"},
+    {"del", port_del,
+     "tcp|udp|sctp HOSTPORT[-END] [IP:PORT] [--host-ip IP] [--owner TAG] [--ns NS]",
+     "withdraw a published port (with --owner: only if that owner published it)"},
+    {"list", port_list, "[--owner TAG] [--ns NS]", "published ports (of one owner)"},
 };
 
 static int nat_port(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -491,10 +514,14 @@ static int ns_only(struct netctl *ctx, int argc, char **argv, struct nat *n, cha
 static int nat_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
 {
 	_cleanup_nat_ struct nat n = {0};
+	const char *ns = NULL, *owner = NULL;
+	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns}, {"--owner", OPT_STR, &owner}};
 	json_t *masq = NULL, *ports = NULL;
 	size_t np;
-	int r = ns_only(ctx, argc, argv, &n, NULL, 0, 0, &np, err);
+	int r = netctl_parse(ctx, argc, argv, opts, 2, NULL, 0, 0, &np, err);
 
+	if (r == 0)
+		r = nat_at(&n, ns, err);
 	if (r < 0)
 		return r;
 	r = nat_table_exists(&n, err);
@@ -504,9 +531,9 @@ static int nat_show(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 		netctl_output(ctx, json_pack("{s:b}", "table", 0), show_text);
 		return 0;
 	}
-	r = masq_collect(&n, -1, &masq, err);
+	r = masq_collect(&n, -1, owner, &masq, err);
 	if (r == 0)
-		r = port_collect(&n, &ports, err);
+		r = port_collect(&n, owner, &ports, err);
 	if (r < 0) {
 		json_decref(masq);
 		return r;
@@ -524,11 +551,6 @@ static int nat_flush(struct netctl *ctx, int argc, char **argv, struct plumb_err
 	int r = ns_only(ctx, argc, argv, &n, NULL, 0, 0, &np, err);
 
 	return r < 0 ? r : nat_table_destroy(&n, err);
-}
-
-static void removed_text(FILE *f, json_t *result)
-{
-	fprintf(f, "removed %lld\n", json_integer_value(json_object_get(result, "removed")));
 }
 
 static int nat_owner_del_cmd(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -564,7 +586,8 @@ static const struct netctl_cmd nat_cmds[] = {
     {"exclude", nat_exclude, "add|del|list ...", "destinations never masqueraded"},
     {"port", nat_port, "add|del|list ...", "publish container ports on the node"},
     {"macspoof", nat_macspoof, "add|del PORT MAC ...", "source MAC check on bridge ports"},
-    {"show", nat_show, "[--ns NS]", "everything plumb programmed in table inet plumb"},
+    {"show", nat_show, "[--owner TAG] [--ns NS]",
+     "everything plumb programmed in table inet plumb"},
     {"flush", nat_flush, "[--ns NS]", "remove tables inet/bridge plumb (and nothing else)"},
     {"owner-del", nat_owner_del_cmd, "TAG [--ns NS]", "remove every element tagged TAG"},
     {"gc", nat_gc_cmd, "PREFIX [VALID-TAG...] [--ns NS]",

@@ -55,6 +55,12 @@ fails_cleanly "removing a missing subnet" "masquerade subnet 10.99.0.0/16: No su
 fails_cleanly "overlapping subnet" "10.88.1.0/24.*already registered, or overlaps" nc_ns nat masq add 10.88.1.0/24
 fails_cleanly "gc without prefix" "needs an owner prefix" nc_ns nat gc ""
 
+# Withdrawing by key on behalf of an owner only takes that owner's ports.
+check_eq "another owner's port is not withdrawn" "removed 0" "$(nc_ns nat port del tcp 8080 --owner cni/net/b/eth0)"
+check_match "...and is still published" "tcp  8080 -> 10.88.0.5:80" "$(nc_ns nat port list)"
+check_eq "the owner's own port is" "removed 1" "$(nc_ns nat port del tcp 8079-8081 --owner cni/net/a/eth0)"
+check_eq "...and is gone" "" "$(nc_ns nat port list)"
+
 # Racing bootstraps: many first callers at once, the layer is created once.
 check "flush" nc_ns nat flush
 for i in $(seq 1 8); do

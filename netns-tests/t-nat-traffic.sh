@@ -102,6 +102,8 @@ check_eq "pod2 reaches pod1 through node:8080 (same bridge, masqueraded)" "10.88
 check_eq "a host-address mapping does not answer on another address" "" "$(peer node http://10.88.0.1:9000/cgi-bin/peer)"
 check_match "list shows the range as single ports with owners" \
 	"tcp  192.0.2.1:9001 -> 10.88.0.6:81 owner cni/net1/c2/eth0" "$(nc_ns nat port list)"
+check_eq "list --owner shows only that owner's ports" "tcp  8080 -> 10.88.0.5:80 owner cni/net1/c1/eth0" \
+	"$(nc_ns nat port list --owner cni/net1/c1/eth0)"
 
 # --- IPv6 ---
 check_eq "IPv6: before masquerade, out cannot answer pod1" "" "$(peer pod1 'http://[fd00:2::2]:81/cgi-bin/peer')"
@@ -109,6 +111,9 @@ check "IPv6: register fd00:88::/64 for masquerade" nc_ns nat masq add fd00:88::/
 check_eq "IPv6: pod1 reaches out as the node" "[fd00:2::1]" "$(peer pod1 'http://[fd00:2::2]:81/cgi-bin/peer')"
 check "IPv6: publish tcp 8086 -> [fd00:88::5]:81" nc_ns nat port add tcp 8086 '[fd00:88::5]:81'
 check_eq "IPv6: out reaches [node]:8086, pod1 sees out" "[fd00:2::2]" "$(peer out 'http://[fd00:2::1]:8086/cgi-bin/peer')"
+check_eq "IPv6: pod1 reaches itself through [node]:8086 (hairpin)" "[fd00:88::1]" \
+	"$(peer pod1 'http://[fd00:2::1]:8086/cgi-bin/peer')"
+check_eq "IPv6: the node reaches its own :8086" "[fd00:2::1]" "$(peer node 'http://[fd00:2::1]:8086/cgi-bin/peer')"
 check "IPv6: withdraw" nc_ns nat port del tcp 8086
 check "IPv6: unregister" nc_ns nat masq del fd00:88::/64
 check_eq "IPv6: node:8086 no longer answers" "" "$(peer out 'http://[fd00:2::1]:8086/cgi-bin/peer')"
