@@ -18,10 +18,15 @@ static int name_check(const char *what, const char *s, bool required, struct plu
 			return plumb_err_set(err, EINVAL, "missing %s", what);
 		return 0;
 	}
-	if (strlen(s) > DNS_NAME_TEXT_MAX || dns_name_from_text(s, wire) < 0)
+	/* Letters, digits, '-' and '_' in dot-separated labels: what container
+	 * runtimes allow in names, and nothing a resolver would choke on. */
+	if (strlen(s) > DNS_NAME_TEXT_MAX || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+						       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+						       strlen(s) ||
+	    dns_name_from_text(s, wire) < 0)
 		return plumb_err_set(err, EINVAL,
-				     "%s '%s' is not a DNS name (labels of 1-63 characters, "
-				     "at most 253 in all)",
+				     "%s '%s' is not a DNS name (labels of 1-63 letters, digits, "
+				     "'-' or '_', at most 253 characters in all)",
 				     what, s);
 	return 0;
 }

@@ -52,8 +52,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: plumb-dns [options]\n"
-		"  --control PATH       control socket [" DNS_CTL_SOCK_DEFAULT "]\n"
-		"  --state PATH         state file, '' for none [" DNS_STATE_DEFAULT "]\n"
+		"  --control PATH       control socket [$PLUMB_DNS_SOCK or " DNS_CTL_SOCK_DEFAULT "]\n"
+		"  --state PATH         state file, '' for none [$PLUMB_DNS_STATE or " DNS_STATE_DEFAULT "]\n"
 		"  --listen ADDR[@NET,...]  also serve here (our namespace); no @: every network\n"
 		"  --upstream ADDR[:PORT]   forward here (repeatable); default: resolv.conf\n"
 		"  --resolv-conf PATH   [/etc/resolv.conf]\n"
@@ -313,6 +313,11 @@ int main(int argc, char **argv)
 	s->o = (struct srv_opts){.control = DNS_CTL_SOCK_DEFAULT, .state = DNS_STATE_DEFAULT,
 				 .resolv_conf = "/etc/resolv.conf", .port = 53, .ttl = 10,
 				 .timeout_ms = 1500};
+	/* the same environment netctl and the dnsname plugin honour */
+	if (getenv("PLUMB_DNS_SOCK") && *getenv("PLUMB_DNS_SOCK"))
+		s->o.control = getenv("PLUMB_DNS_SOCK");
+	if (getenv("PLUMB_DNS_STATE"))
+		s->o.state = *getenv("PLUMB_DNS_STATE") ? getenv("PLUMB_DNS_STATE") : NULL;
 	if (parse_args(argc, argv, &s->o, &cli) < 0)
 		return 2;
 	if (cli.daemon && (notify = daemonize()) < 0) {
