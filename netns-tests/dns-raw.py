@@ -2,6 +2,7 @@
 """dns-raw.py — tiny DNS client for the plumb-dns netns tests (no dependencies).
 
   dns-raw.py ctl SOCK JSON            send one control request, print the reply line
+                                      (JSON "-": one request per line of stdin)
   dns-raw.py pid SOCK                 print the daemon's pid (from ping)
   dns-raw.py raw ADDR HEX             send raw bytes over UDP, print the reply's rcode
                                       ("FORMERR", "NOERROR"...) or "noreply" after 1 s
@@ -42,9 +43,13 @@ def raw(addr, data):
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "ctl":
-        reply = ctl(sys.argv[2], sys.argv[3])
-        print(reply)
-        sys.exit(0 if json.loads(reply).get("ok") else 1)
+        lines = sys.stdin.read().splitlines() if sys.argv[3] == "-" else [sys.argv[3]]
+        ok = True
+        for line in lines:
+            reply = ctl(sys.argv[2], line)
+            print(reply)
+            ok = ok and json.loads(reply).get("ok")
+        sys.exit(0 if ok else 1)
     elif cmd == "pid":
         print(json.loads(ctl(sys.argv[2], '{"cmd":"ping"}'))["pid"])
     elif cmd == "raw":

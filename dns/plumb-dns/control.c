@@ -11,6 +11,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,10 @@ static void ctl_close(struct srv *s, struct ctlconn *c)
 	close(c->ev.fd);
 	free(c->buf);
 	free(c);
+	/* A batch of registrations leaves a heap full of freed JSON; give the
+	 * pages back so a loaded daemon stays small (the query path allocates
+	 * nothing, so nothing refills it). */
+	malloc_trim(0);
 }
 
 void ctl_close_all(struct srv *s)
@@ -145,13 +150,10 @@ static int commit(struct srv *s, struct plumb_err *err)
 	return state_save(s, err);
 }
 
-static int cmd_register(struct srv *s, json_t *req, struct plumb_err *err)
+static int register_one(struct srv *s, json_t *req, struct regbuf *b, struct plumb_err *err)
 {
-	_cleanup_free_ struct regbuf *b = malloc(sizeof(*b));
 	int r;
 
-	if (!b)
-		return plumb_err_set(err, ENOMEM, "out of memory");
 	if ((r = regjson_parse(req, b, err)) < 0)
 		return r;
 	/* the listener first: a namespace we cannot serve is an error now,
@@ -161,7 +163,40 @@ static int cmd_register(struct srv *s, json_t *req, struct plumb_err *err)
 	if ((r = dns_registry_put(&s->reg, &b->r, err)) < 0)
 		return r;
 	log_info("registered %s/%s (%s)", b->r.network, b->r.id, b->r.name ? b->r.name : "");
-	return commit(s, err);
+	return 0;
+}
+
+/* One registration, or {"entries":[...]}: many, with one zone rebuild and one
+ * state write (loading a node's worth of names should not be quadratic).
+ * Entries before a bad one stay registered; the error names the bad one. */
+static int cmd_register(struct srv *s, json_t *req, struct plumb_err *err)
+{
+	_cleanup_free_ struct regbuf *b = malloc(sizeof(*b));
+	json_t *entries = json_object_get(req, "entries"), *v;
+	size_t i;
+	int r = 0;
+
+	if (!b)
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	if (!entries) {
+		r = register_one(s, req, b, err);
+		return r < 0 ? r : commit(s, err);
+	}
+	if (!json_is_array(entries))
+		return plumb_err_set(err, EINVAL, "field 'entries' must be an array");
+	json_array_foreach(entries, i, v) {
+		if ((r = register_one(s, v, b, err)) < 0) {
+			plumb_err_wrap(err, r, "entries[%zu]", i);
+			break;
+		}
+	}
+	if (i == 0)
+		return r;
+	{
+		int c = commit(s, NULL);
+
+		return r < 0 ? r : c;
+	}
 }
 
 static int cmd_unregister(struct srv *s, json_t *req, json_t *reply, struct plumb_err *err)
