@@ -79,5 +79,10 @@ void netctl_output(struct netctl *ctx, json_t *result, netctl_text_fn text);
 /* ---- verb families (one file each) ---- */
 int netctl_ns(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_dns(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_bridge(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_veth(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_addr(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_route(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_nat(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 
 #endif

@@ -148,3 +148,57 @@ finish() {
 	[ $_fails -eq 0 ] || exit 1
 	exit 0
 }
+
+# --- CNI, the way a runtime (libcni) drives plugins: env + config on stdin ---
+# cni NODE DIR PLUGIN CMD ID IFNAME NETNS <CONF  run one plugin inside namespace
+#     NODE (it plays the host), CNI_PATH=DIR, a clean environment (CNI_ARGS kept).
+# cni_conf LIST I [PREV [RC]]  the config libcni gives plugin I of conflist LIST:
+#     cniVersion and name from the list, prevResult, and runtimeConfig holding only
+#     the capabilities that plugin declares.
+# cni_list NODE DIR CMD ID IFNAME NETNS LIST [RC [CACHED]]  a whole conflist: ADD
+#     and CHECK in order (each plugin gets the previous result), DEL in reverse with
+#     CACHED (ADD's final result) as prevResult. Prints ADD's result; fails on the
+#     first failing plugin, printing its error.
+cni() {
+	local node=$1 dir=$2 plugin=$3 cmd=$4 id=$5 ifname=$6 netns=$7
+	nsx "$node" env -i PATH="$PATH" CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" \
+		CNI_NETNS="$netns" CNI_IFNAME="$ifname" CNI_PATH="$dir" \
+		${CNI_ARGS:+CNI_ARGS="$CNI_ARGS"} "$dir/$plugin"
+}
+
+cni_conf() {
+	jq -c --argjson i "$2" --argjson prev "${3:-null}" --argjson rc "${4:-null}" '
+		. as $l | $l.plugins[$i] as $p
+		| $p + {cniVersion: $l.cniVersion, name: $l.name}
+		| if $prev then . + {prevResult: $prev} else . end
+		| ($rc // {} | with_entries(select($p.capabilities[.key] == true))) as $r
+		| if ($r | length) > 0 then . + {runtimeConfig: $r} else . end
+		| del(.capabilities)' <<<"$1"
+}
+
+cni_list() {
+	local node=$1 dir=$2 cmd=$3 id=$4 ifname=$5 netns=$6 list=$7 rc=${8:-null}
+	local prev=${9:-null} n i out type
+	n=$(jq '.plugins | length' <<<"$list")
+	if [ "$cmd" = DEL ]; then
+		for ((i = n - 1; i >= 0; i--)); do
+			type=$(jq -r ".plugins[$i].type" <<<"$list")
+			out=$(cni_conf "$list" $i "$prev" "$rc" |
+				cni "$node" "$dir" "$type" DEL "$id" "$ifname" "$netns") ||
+				{ echo "$out"; return 1; }
+		done
+		return 0
+	fi
+	[ "$cmd" = CHECK ] || prev=null
+	local cached=$prev
+	for ((i = 0; i < n; i++)); do
+		type=$(jq -r ".plugins[$i].type" <<<"$list")
+		out=$(cni_conf "$list" $i "$prev" "$rc" |
+			cni "$node" "$dir" "$type" "$cmd" "$id" "$ifname" "$netns") ||
+			{ echo "$out"; return 1; }
+		[ "$cmd" = ADD ] && prev=$out
+		[ "$cmd" = CHECK ] && prev=$cached
+	done
+	[ "$cmd" = ADD ] && echo "$prev"
+	return 0
+}
