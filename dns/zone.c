@@ -427,7 +427,8 @@ static int build(struct zbuild *b)
 		if ((rc = reg_tuples(b, &b->reg->regs[i])) < 0)
 			return rc;
 	sort_tmp = b->tmp;
-	qsort(b->t, b->nt, sizeof(*b->t), tuple_cmp);
+	if (b->nt)
+		qsort(b->t, b->nt, sizeof(*b->t), tuple_cmp);
 	if ((rc = group(b)) < 0 || (rc = index_names(b->z)) < 0 || (rc = index_ptrs(b)) < 0)
 		return rc;
 	return 0;
