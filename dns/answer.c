@@ -62,10 +62,11 @@ static struct zname *lookup_k(struct qctx *c, int net, int k)
 
 /* Names as given first (on each network), then with a network's domain or
  * name stripped (Docker's name.<network>, Podman's name.dns.podman). */
-static struct zname *lookup(struct qctx *c, const int *nets, size_t nnets)
+static struct zname *lookup(struct qctx *c, const int *nets, size_t nnets, int *form)
 {
 	struct zname *n;
 
+	*form = 0;
 	if (c->nl == 0)
 		return NULL;
 	for (size_t i = 0; i < nnets; i++)
@@ -77,8 +78,10 @@ static struct zname *lookup(struct qctx *c, const int *nets, size_t nnets)
 		for (int s = 0; s < zn->nstrip; s++) {
 			int k = suffix_labels(c, c->z->arena + zn->suf[s], zn->suf_len[s]);
 
-			if (k > 0 && (n = lookup_k(c, nets[i], k)))
+			if (k > 0 && (n = lookup_k(c, nets[i], k))) {
+				*form = 1 + s;
 				return n;
+			}
 		}
 	}
 	return NULL;
@@ -167,10 +170,10 @@ static uint16_t answer_addrs(struct dns_builder *b, struct dns_zone *z, const ui
 }
 
 static uint16_t answer_name(struct dns_builder *b, struct dns_zone *z, struct zname *n,
-			    uint16_t qtype)
+			    int form, uint16_t qtype)
 {
 	uint16_t an = 0;
-	uint32_t rot = n->rot;
+	uint32_t rot = n->rot[form];
 	bool multi = false;
 
 	if (qtype == DNS_T_A || qtype == DNS_T_ANY) {
@@ -192,7 +195,7 @@ static uint16_t answer_name(struct dns_builder *b, struct dns_zone *z, struct zn
 		}
 	}
 	if (multi)
-		n->rot++;
+		n->rot[form]++;
 	return an;
 }
 
@@ -209,7 +212,7 @@ static int resolve(struct qctx *c, const int *nets, size_t nnets, struct dns_bui
 	const struct dns_query *q = c->q;
 	struct zname *n;
 	uint8_t addr[16];
-	int fam;
+	int fam, form;
 
 	qctx_init(c);
 	if (q->qtype == DNS_T_PTR && (fam = ptr_addr(c, addr)) > 0) {
@@ -224,9 +227,9 @@ static int resolve(struct qctx *c, const int *nets, size_t nnets, struct dns_bui
 		}
 		return 1;
 	}
-	n = lookup(c, nets, nnets);
+	n = lookup(c, nets, nnets, &form);
 	if (n) {
-		*an = answer_name(b, c->z, n, q->qtype);
+		*an = answer_name(b, c->z, n, form, q->qtype);
 		return 0;
 	}
 	if (authoritative(c, nets, nnets)) {

@@ -234,6 +234,10 @@ struct dns_zone_opts {
 int dns_zone_build(const struct dns_registry *reg, const struct dns_zone_opts *opts,
 		   struct dns_zone **out, struct plumb_err *err);
 void dns_zone_free(struct dns_zone *z);
+/* Keep where each name's rotation stood in old (NULL: nothing), so a rebuild
+ * (a container coming or going) does not send every client back to the
+ * first address. */
+void dns_zone_carry_rotation(struct dns_zone *z, const struct dns_zone *old);
 /* Index of a network in the zone, or -ENOENT. */
 int dns_zone_net_index(const struct dns_zone *z, const char *network);
 size_t dns_zone_names(const struct dns_zone *z);

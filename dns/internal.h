@@ -8,6 +8,7 @@
 #include "dns/dns.h"
 
 #define ZNET_SUFFIX_MAX 6
+#define ZNET_STRIP_MAX 2 /* domain, network name */
 
 struct znet {
 	uint32_t name;		/* arena offset of the network's name (wire, no terminal 0) */
@@ -26,7 +27,11 @@ struct zname {
 	uint32_t name;		/* arena offset */
 	uint32_t a, aaaa, srv;	/* first index into a4 / a6 / srv */
 	uint16_t na, naaaa, nsrv;
-	uint32_t rot;		/* rotation counter, bumped per multi-address answer */
+	/* Rotation counters, bumped per multi-address answer, one per form the
+	 * name was asked in (as given, minus the domain, minus the network):
+	 * busybox asks "es.dns.podman" and "es" for one lookup, and a shared
+	 * counter would step twice and show every lookup the same order. */
+	uint32_t rot[1 + ZNET_STRIP_MAX];
 };
 
 struct zsrv {

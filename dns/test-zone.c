@@ -154,6 +154,27 @@ static void test_alias_returns_all_and_rotates(void **state)
 	assert_memory_not_equal(R.addrs[0], first, 4);
 	ask(f, f->prod, "es", DNS_T_A, 0, false, &R);
 	assert_memory_equal(R.addrs[0], first, 4);
+	/* one lookup from busybox asks es.dns.podman and es: each form rotates on
+	 * its own, so the next lookup still sees the other address first */
+	ask(f, f->prod, "es.dns.podman", DNS_T_A, 0, false, &R);
+	memcpy(first, R.addrs[0], 4);
+	ask(f, f->prod, "es", DNS_T_A, 0, false, &R);
+	ask(f, f->prod, "es.dns.podman", DNS_T_A, 0, false, &R);
+	assert_memory_not_equal(R.addrs[0], first, 4);
+	memcpy(first, R.addrs[0], 4);
+	/* a rebuild (someone else registered) keeps the rotation going */
+	{
+		struct dns_zone_opts o = {.ttl = 30};
+		struct dns_zone *z2;
+
+		add(&f->reg, "prod", "c9", "other", NULL, "10.1.0.9");
+		assert_int_equal(dns_zone_build(&f->reg, &o, &z2, NULL), 0);
+		dns_zone_carry_rotation(z2, f->z);
+		dns_zone_free(f->z);
+		f->z = z2;
+	}
+	ask(f, f->prod, "es.dns.podman", DNS_T_A, 0, false, &R);
+	assert_memory_not_equal(R.addrs[0], first, 4);
 }
 
 static void test_qualified_names(void **state)

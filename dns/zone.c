@@ -87,7 +87,8 @@ static int net_add_suffix(struct zbuild *b, struct znet *n, const char *text, bo
 	for (int i = 0; i < n->nauth; i++)
 		if (n->suf_len[i] == len && !memcmp(b->z->arena + n->suf[i], wire, (size_t)len))
 			return 0;
-	if (n->nauth >= ZNET_SUFFIX_MAX || (strip && n->nauth != n->nstrip))
+	if (n->nauth >= ZNET_SUFFIX_MAX || (strip && (n->nauth != n->nstrip ||
+						      n->nstrip >= ZNET_STRIP_MAX)))
 		return 0;
 	off = arena_add(b, wire, (size_t)len);
 	if (off < 0)
@@ -473,6 +474,26 @@ void dns_zone_free(struct dns_zone *z)
 	free(z->srv);
 	free(z->arena);
 	free(z);
+}
+
+void dns_zone_carry_rotation(struct dns_zone *z, const struct dns_zone *old)
+{
+	if (!old)
+		return;
+	for (size_t i = 0; i < old->nnames; i++) {
+		const struct zname *o = &old->names[i];
+		int net = dns_zone_net_index(z, old->net_names[o->net]);
+		const uint8_t *name = old->arena + o->name;
+		struct zname *n;
+
+		if (net < 0)
+			continue;
+		n = zone_find(z, (uint16_t)net,
+			      zhash_final(zhash_bytes(ZHASH_INIT, name, o->len), (uint16_t)net), name,
+			      o->len);
+		if (n)
+			memcpy(n->rot, o->rot, sizeof(n->rot));
+	}
 }
 
 int dns_zone_net_index(const struct dns_zone *z, const char *network)

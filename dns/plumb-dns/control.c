@@ -30,6 +30,7 @@ int srv_apply(struct srv *s, struct plumb_err *err)
 
 	if (r < 0)
 		return r;
+	dns_zone_carry_rotation(z, s->zone);
 	dns_zone_free(s->zone);
 	s->zone = z;
 	listeners_reconcile(s);
