@@ -201,6 +201,8 @@ struct dns_netconf {
 struct dns_registry {
 	struct dns_reg *regs;
 	size_t nregs, capregs;
+	uint32_t *index;	 /* (network, id) -> regs index + 1; open addressing */
+	size_t index_size;	 /* a power of two, or 0 */
 	struct dns_netconf *nets;
 	size_t nnets, capnets;
 };

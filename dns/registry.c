@@ -132,22 +132,68 @@ static bool same(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+static uint32_t key_hash(const char *network, const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = network; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h = (h ^ 0xff) * 16777619u;
+	for (const char *p = id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+/* Slot of (network, id): its entry, or the empty slot where it would go. */
+static uint32_t *index_slot(const struct dns_registry *reg, const char *network, const char *id)
+{
+	size_t mask = reg->index_size - 1;
+
+	for (size_t s = key_hash(network, id) & mask;; s = (s + 1) & mask) {
+		uint32_t i = reg->index[s];
+
+		if (!i || (same(reg->regs[i - 1].network, network) && same(reg->regs[i - 1].id, id)))
+			return &reg->index[s];
+	}
+}
+
+/* Rebuild the index (after growth or removals) at a size with room for n. */
+static int index_rebuild(struct dns_registry *reg, size_t n)
+{
+	size_t size = 64;
+	uint32_t *idx;
+
+	while (size < 2 * n)
+		size *= 2;
+	idx = calloc(size, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	free(reg->index);
+	reg->index = idx;
+	reg->index_size = size;
+	for (size_t i = 0; i < reg->nregs; i++)
+		*index_slot(reg, reg->regs[i].network, reg->regs[i].id) = (uint32_t)i + 1;
+	return 0;
+}
+
 int dns_registry_put(struct dns_registry *reg, const struct dns_reg *r, struct plumb_err *err)
 {
 	struct dns_reg copy;
+	uint32_t *slot;
 	int rc;
 
 	rc = dns_reg_validate(r, err);
 	if (rc < 0)
 		return rc;
+	if (2 * (reg->nregs + 1) > reg->index_size && index_rebuild(reg, reg->nregs + 1) < 0)
+		return plumb_err_set(err, ENOMEM, "out of memory");
 	if (reg_copy(&copy, r) < 0)
 		return plumb_err_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < reg->nregs; i++) {
-		if (same(reg->regs[i].network, r->network) && same(reg->regs[i].id, r->id)) {
-			dns_reg_free(&reg->regs[i]);
-			reg->regs[i] = copy;
-			return 0;
-		}
+	slot = index_slot(reg, r->network, r->id);
+	if (*slot) {
+		dns_reg_free(&reg->regs[*slot - 1]);
+		reg->regs[*slot - 1] = copy;
+		return 0;
 	}
 	if (reg->nregs == reg->capregs) {
 		size_t cap = reg->capregs ? reg->capregs * 2 : 16;
@@ -161,6 +207,7 @@ int dns_registry_put(struct dns_registry *reg, const struct dns_reg *r, struct p
 		reg->capregs = cap;
 	}
 	reg->regs[reg->nregs++] = copy;
+	*slot = (uint32_t)reg->nregs;
 	return 0;
 }
 
@@ -179,6 +226,11 @@ int dns_registry_del(struct dns_registry *reg, const char *network, const char *
 		reg->regs[j++] = reg->regs[i];
 	}
 	reg->nregs = j;
+	if (removed && index_rebuild(reg, reg->nregs) < 0) {
+		free(reg->index); /* no memory for an index: the next put makes one */
+		reg->index = NULL;
+		reg->index_size = 0;
+	}
 	return removed;
 }
 
@@ -247,6 +299,7 @@ void dns_registry_free(struct dns_registry *reg)
 	for (size_t i = 0; i < reg->nnets; i++)
 		dns_netconf_free(&reg->nets[i]);
 	free(reg->regs);
+	free(reg->index);
 	free(reg->nets);
 	memset(reg, 0, sizeof(*reg));
 }

@@ -20,7 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CTL_LINE_MAX (1 << 20)
+#define CTL_LINE_MAX (16 << 20) /* a batch of a node's registrations */
 
 int srv_apply(struct srv *s, struct plumb_err *err)
 {
