@@ -290,7 +290,8 @@ void listeners_reconcile(struct srv *s)
 			log_debug("%s/%s: %s", r->network, r->id, err.msg);
 			continue;
 		}
-		l = find_netns(s, r->netns);
+		if (!(l = find_netns(s, r->netns)))
+			continue; /* replaced again under us: the next check sorts it */
 		l->mark = true;
 		add_net(l, r->network);
 	}

@@ -144,6 +144,8 @@ struct srv {
 };
 
 long srv_now_ms(void);
+/* Serve until SIGTERM/SIGINT. */
+void srv_run(struct srv *s);
 int srv_epoll_add(struct srv *s, struct ev *ev, uint32_t events);
 void srv_epoll_del(struct srv *s, struct ev *ev);
 
