@@ -61,12 +61,20 @@ static int send_msg(struct plumb_nl *nl, struct nl_msg *msg, struct plumb_err *e
 	return plumb_nl_error(nl, r, err, "%s '%s' in netns '%s'", what, name, plumb_nl_ns(nl));
 }
 
+/* The kernel gives no extack for this one; say what is most likely missing. */
+static int no_vlan_support(struct plumb_err *err, int r)
+{
+	return plumb_err_wrap(err, r, "vlan filtering (is the kernel built without "
+				      "CONFIG_BRIDGE_VLAN_FILTERING?)");
+}
+
 static int bridge_create(struct plumb_nl *nl, const struct bridge_config *cfg,
 			 struct plumb_err *err)
 {
 	unsigned flags = IFF_UP | (cfg->promisc ? IFF_PROMISC : 0);
 	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, AF_UNSPEC, 0, flags,
 				      flags);
+	int r;
 
 	if (msg && (nla_put_string(msg, IFLA_IFNAME, cfg->name) < 0 ||
 		    (cfg->mtu && nla_put_u32(msg, IFLA_MTU, cfg->mtu) < 0) ||
@@ -74,19 +82,22 @@ static int bridge_create(struct plumb_nl *nl, const struct bridge_config *cfg,
 		nlmsg_free(msg);
 		msg = NULL;
 	}
-	return send_msg(nl, msg, err, "create bridge", cfg->name);
+	r = send_msg(nl, msg, err, "create bridge", cfg->name);
+	return r == -EOPNOTSUPP && cfg->vlan_filtering ? no_vlan_support(err, r) : r;
 }
 
 static int set_vlan_filtering(struct plumb_nl *nl, const struct plumb_link *br,
 			      struct plumb_err *err)
 {
 	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, AF_UNSPEC, br->ifindex, 0, 0);
+	int r;
 
 	if (msg && put_bridge_info(msg, true) < 0) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
-	return send_msg(nl, msg, err, "turn on vlan filtering on bridge", br->name);
+	r = send_msg(nl, msg, err, "turn on vlan filtering on bridge", br->name);
+	return r == -EOPNOTSUPP ? no_vlan_support(err, r) : r;
 }
 
 int bridge_get(struct plumb_nl *nl, const char *name, struct plumb_link *out,
@@ -299,6 +310,8 @@ int bridge_port_set(struct plumb_nl *nl, int port, const struct bridge_port_conf
 			msg = NULL;
 		}
 		r = send_msg(nl, msg, err, "set pvid on bridge port", name);
+		if (r == -EOPNOTSUPP)
+			return no_vlan_support(err, r);
 		if (r < 0)
 			return r;
 	}

@@ -70,10 +70,16 @@ int plumb_link_get(struct plumb_nl *nl, const char *name, int ifindex, struct pl
 static int link_change(struct plumb_nl *nl, int ifindex, struct rtnl_link *ch, const char *what,
 		       struct plumb_err *err)
 {
+	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = rtnl_link_alloc();
 	int r;
 
-	rtnl_link_set_ifindex(ch, ifindex);
-	r = rtnl_link_change(nl->sk, ch, ch, 0);
+	/* A separate orig carrying only the index: libnl drops IFLA_IFNAME from
+	 * the request when orig's name equals the new one, as it would if
+	 * changes were passed as both. */
+	if (!orig)
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	rtnl_link_set_ifindex(orig, ifindex);
+	r = rtnl_link_change(nl->sk, orig, ch, 0);
 	return plumb_nl_error(nl, r, err, "%s of interface #%d in netns '%s'", what, ifindex,
 			      plumb_nl_ns(nl));
 }
@@ -297,4 +303,23 @@ int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len,
 	if (len < 2)
 		return plumb_err_set(err, EINVAL, "sysctl %s: buffer too small", path);
 	return netns_run(nsfd, sysctl_here, &a, err);
+}
+
+int plumb_ns_ip_forward(int nsfd, int family, struct plumb_err *err)
+{
+	return plumb_ns_sysctl_write(nsfd,
+				     family == AF_INET6 ? "net/ipv6/conf/all/forwarding"
+							: "net/ipv4/ip_forward",
+				     "1", err);
+}
+
+int plumb_ns_route_localnet(int nsfd, const char *ifname, struct plumb_err *err)
+{
+	char path[96];
+	int r = plumb_link_name_check(ifname, err);
+
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/route_localnet", ifname);
+	return plumb_ns_sysctl_write(nsfd, path, "1", err);
 }

@@ -76,4 +76,11 @@ int plumb_ns_sysctl_write(int nsfd, const char *path, const char *value, struct 
 int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len,
 			 struct plumb_err *err);
 
+/* Forwarding on for family inside nsfd (AF_INET: net/ipv4/ip_forward,
+ * AF_INET6: net/ipv6/conf/all/forwarding), what a gateway bridge needs. */
+int plumb_ns_ip_forward(int nsfd, int family, struct plumb_err *err);
+/* route_localnet=1 on ifname inside nsfd: lets DNAT to 127.0.0.0/8 work for
+ * packets that come in on it (host ports published on localhost). */
+int plumb_ns_route_localnet(int nsfd, const char *ifname, struct plumb_err *err);
+
 #endif

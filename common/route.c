@@ -45,8 +45,9 @@ static int route_build(const struct plumb_route *rt, bool for_delete, struct rtn
 		return -EINVAL;
 	rtnl_route_set_table(r, rt->table ? rt->table : RT_TABLE_MAIN);
 	rtnl_route_set_type(r, RTN_UNICAST);
-	if (!for_delete)
-		rtnl_route_set_protocol(r, RTPROT_BOOT);
+	/* On delete, RTPROT_UNSPEC matches any protocol; libnl would otherwise
+	 * send its default (static) and miss every route `ip` or we added. */
+	rtnl_route_set_protocol(r, for_delete ? RTPROT_UNSPEC : RTPROT_BOOT);
 	if (rt->metric)
 		rtnl_route_set_priority(r, rt->metric);
 	rtnl_route_set_scope(r, for_delete ? RT_SCOPE_NOWHERE

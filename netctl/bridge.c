@@ -54,6 +54,33 @@ static void bridge_text(FILE *f, json_t *result)
 	}
 }
 
+/* The gateway sysctls --forward and --route-localnet ask for; a failure undoes
+ * the bridge if this command created it. */
+static int bridge_sysctls(struct netctl_ns *ns, const struct bridge_config *cfg,
+			  const struct bridge_info *bi, bool forward, bool localnet,
+			  struct plumb_err *err)
+{
+	bool v4 = !cfg->naddrs, v6 = false;
+	int r = 0;
+
+	for (size_t i = 0; i < cfg->naddrs; i++) {
+		v4 |= cfg->addrs[i].ip.family == AF_INET;
+		v6 |= cfg->addrs[i].ip.family == AF_INET6;
+	}
+	if (forward && v4)
+		r = plumb_ns_ip_forward(ns->fd, AF_INET, err);
+	if (!r && forward && v6)
+		r = plumb_ns_ip_forward(ns->fd, AF_INET6, err);
+	if (!r && localnet)
+		r = plumb_ns_route_localnet(ns->fd, cfg->name, err);
+	if (r < 0) {
+		if (bi->created)
+			plumb_link_del(&ns->nl, bi->link.ifindex, NULL);
+		return plumb_err_wrap(err, r, "bridge '%s' in netns '%s'", cfg->name, ns->name);
+	}
+	return 0;
+}
+
 static int bridge_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
 {
 	_cleanup_ns_ struct netctl_ns ns = NETCTL_NS_INIT;
@@ -62,6 +89,7 @@ static int bridge_add(struct netctl *ctx, int argc, char **argv, struct plumb_er
 	struct bridge_info bi;
 	const char *ns_name = NULL;
 	uint64_t mtu = 0;
+	bool forward = false, localnet = false;
 	char *pos[1];
 	json_t *o, *result;
 	size_t n;
@@ -71,6 +99,8 @@ static int bridge_add(struct netctl *ctx, int argc, char **argv, struct plumb_er
 		{"--mtu", OPT_UINT, &mtu, 65535},
 		{"--promisc", OPT_FLAG, &cfg.promisc},
 		{"--vlan-filtering", OPT_FLAG, &cfg.vlan_filtering},
+		{"--forward", OPT_FLAG, &forward},
+		{"--route-localnet", OPT_FLAG, &localnet},
 		{"--ns", OPT_STR, &ns_name},
 	};
 
@@ -94,6 +124,9 @@ static int bridge_add(struct netctl *ctx, int argc, char **argv, struct plumb_er
 	if (r < 0)
 		return r;
 	r = bridge_ensure(&ns.nl, &cfg, &bi, err);
+	if (r < 0)
+		return r;
+	r = bridge_sysctls(&ns, &cfg, &bi, forward, localnet, err);
 	if (r < 0)
 		return r;
 	r = bridge_json(&ns.nl, &bi.link, &o, err);
@@ -178,10 +211,73 @@ static int bridge_show(struct netctl *ctx, int argc, char **argv, struct plumb_e
 	return 0;
 }
 
+static int parse_onoff(const struct netctl *ctx, const char *opt, const char *v, bool *out,
+		       struct plumb_err *err)
+{
+	if (!strcmp(v, "on"))
+		*out = true;
+	else if (!strcmp(v, "off"))
+		*out = false;
+	else
+		return netctl_usage_err(ctx, err, "%s takes on or off, not '%s'", opt, v);
+	return 0;
+}
+
+/* netctl bridge port PORT [--master BR | --nomaster] [--hairpin on|off] [--pvid N] */
+static int bridge_port(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
+{
+	_cleanup_ns_ struct netctl_ns ns = NETCTL_NS_INIT;
+	const char *ns_name = NULL, *master = NULL, *hairpin = NULL;
+	bool nomaster = false;
+	uint64_t pvid = 0;
+	const struct netctl_opt opts[] = {
+		{"--ns", OPT_STR, &ns_name},	   {"--master", OPT_STR, &master},
+		{"--nomaster", OPT_FLAG, &nomaster}, {"--hairpin", OPT_STR, &hairpin},
+		{"--pvid", OPT_UINT, &pvid, 4094},
+	};
+	struct bridge_port_config pc = {0};
+	struct plumb_link port, br;
+	char *pos[1];
+	size_t n;
+	int r;
+
+	r = netctl_parse(ctx, argc, argv, opts, ARRAY_SIZE(opts), pos, 1, 1, &n, err);
+	if (r < 0)
+		return r;
+	if (master && nomaster)
+		return netctl_usage_err(ctx, err, "--master and --nomaster exclude each other");
+	if (hairpin && parse_onoff(ctx, "--hairpin", hairpin, &pc.hairpin, err) < 0)
+		return -EINVAL;
+	pc.set_hairpin = hairpin != NULL;
+	pc.pvid = (unsigned)pvid;
+	r = netctl_ns_open(ns_name, &ns, err);
+	if (r < 0)
+		return r;
+	r = plumb_link_get(&ns.nl, pos[0], 0, &port, err);
+	if (r < 0)
+		return r;
+	if (master) {
+		r = bridge_get(&ns.nl, master, &br, err);
+		if (r < 0)
+			return r;
+		r = bridge_port_attach(&ns.nl, br.ifindex, port.ifindex, err);
+	} else if (nomaster) {
+		r = bridge_port_detach(&ns.nl, port.ifindex, err);
+	}
+	if (r >= 0)
+		r = bridge_port_set(&ns.nl, port.ifindex, &pc, err);
+	return r < 0 ? plumb_err_wrap(err, r, "bridge port '%s'", pos[0]) : 0;
+}
+
 static const struct netctl_cmd bridge_cmds[] = {
 	{"add", bridge_add,
-	 "NAME [--addr CIDR]... [--mtu N] [--promisc] [--vlan-filtering] [--ns NS]",
-	 "create a bridge, or bring an existing one to these settings (idempotent)"},
+	 "NAME [--addr CIDR]... [--mtu N] [--promisc] [--vlan-filtering] [--forward]\n"
+	 "      [--route-localnet] [--ns NS]",
+	 "create a bridge, or bring an existing one to these settings (idempotent);\n"
+	 "      --forward turns on IP forwarding in its namespace"},
+	{"port", bridge_port,
+	 "PORT [--master BR | --nomaster] [--hairpin on|off] [--pvid N] [--ns NS]",
+	 "attach/detach a port and set its hairpin mode and PVID"},
 	{"del", bridge_del, "NAME... [--ns NS]", "delete bridges (their ports stay)"},
 	{"show", bridge_show, "[NAME] [--ns NS]", "bridges with their addresses and ports"},
 };

@@ -18,10 +18,11 @@ static const struct netctl_cmd verbs[] = {
 	{"ns", netctl_ns, "add|del|list|exec ...", "network namespaces (compatible with ip netns)"},
 	{"dns", netctl_dns, "add|del|list|network|start ...", "names in plumb-dns"},
 	{"bridge", netctl_bridge, "add|del|show ...", "Linux bridges and their gateway addresses"},
-	{"veth", netctl_veth, "add|del ...", "veth pairs from a namespace to the host/a bridge"},
+	{"veth", netctl_veth, "add|del|show ...", "veth pairs from a namespace to the host/a bridge"},
 	{"addr", netctl_addr, "add|del|show ...", "addresses, in any namespace (--ns)"},
 	{"route", netctl_route, "add|del|show ...", "routes, in any namespace (--ns)"},
 	{"nat", netctl_nat, "masq|exclude|port|show|flush ...", "masquerade and published ports (table inet plumb)"},
+	{"show", netctl_show, "[--ns NS]...", "overview: namespaces, links, veth ends, addresses, routes"},
 	{"help", cmd_help, "[VERB]", "this help, or a verb's"},
 };
 

@@ -84,5 +84,6 @@ int netctl_veth(struct netctl *ctx, int argc, char **argv, struct plumb_err *err
 int netctl_addr(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_route(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_nat(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 
 #endif

@@ -178,6 +178,70 @@ static int veth_del(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 	return 0;
 }
 
+static void peers_text(FILE *f, json_t *result)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(result, i, v) pair_text(f, v);
+}
+
+/* netctl veth show --ns NS [NAME]: the container ends in NS and their host peers
+ * here (veth_peer_find). */
+static int veth_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
+{
+	_cleanup_ns_ struct netctl_ns host = NETCTL_NS_INIT, pod = NETCTL_NS_INIT;
+	_cleanup_free_ struct plumb_link *links = NULL, *hlinks = NULL;
+	const char *ns_name = NULL;
+	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns_name}};
+	char *pos[1] = {NULL};
+	json_t *result;
+	size_t n;
+	int r, nl, nh;
+
+	r = netctl_parse(ctx, argc, argv, opts, ARRAY_SIZE(opts), pos, 0, 1, &n, err);
+	if (r < 0)
+		return r;
+	if (!ns_name)
+		return netctl_usage_err(ctx, err, "missing --ns NS");
+	r = netctl_ns_open(ns_name, &pod, err);
+	if (r < 0)
+		return r;
+	r = netctl_ns_open(NULL, &host, err);
+	if (r < 0)
+		return r;
+	nl = plumb_link_list(&pod.nl, &links, err);
+	if (nl < 0)
+		return nl;
+	nh = plumb_link_list(&host.nl, &hlinks, err);
+	if (nh < 0)
+		return nh;
+	result = json_array();
+	for (int i = 0; i < nl; i++) {
+		struct plumb_link peer;
+		json_t *c, *h;
+
+		if (pos[0] ? strcmp(links[i].name, pos[0]) : strcmp(links[i].kind, "veth"))
+			continue;
+		r = veth_peer_find(&pod.nl, links[i].name, &host.nl, &peer, err);
+		if (r == -ENOENT && !pos[0]) { /* its peer is elsewhere: not ours to show */
+			plumb_err_clear(err);
+			continue;
+		}
+		if (r < 0) {
+			json_decref(result);
+			return r;
+		}
+		c = netctl_json_link(&links[i], links, nl);
+		json_object_set_new(c, "netns", json_string(ns_name));
+		h = netctl_json_link(&peer, hlinks, nh);
+		json_object_set_new(h, "netns", json_string(host.name));
+		json_array_append_new(result, json_pack("{s:o, s:o}", "host", h, "container", c));
+	}
+	netctl_output(ctx, result, peers_text);
+	return 0;
+}
+
 static const struct netctl_cmd veth_cmds[] = {
 	{"add", veth_add,
 	 "--ns NS [--name eth0] [--host-name H | --id ID] [--bridge BR] [--addr CIDR]... "
@@ -186,6 +250,7 @@ static const struct netctl_cmd veth_cmds[] = {
 	 "      addresses and default routes; all undone if any step fails"},
 	{"del", veth_del, "NAME... [--ns NS] [--missing-ok]",
 	 "delete veth pairs by either end (the end named NAME in NS)"},
+	{"show", veth_show, "--ns NS [NAME]", "the veths in NS and their host ends here"},
 };
 
 int netctl_veth(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)

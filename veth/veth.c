@@ -70,13 +70,13 @@ static int pair_add(struct plumb_nl *host, struct plumb_nl *pod, const struct ve
 		    const char *hname, struct plumb_err *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_veth_alloc();
+	/* rtnl_link_veth_get_peer hands out a new reference: put it too. */
+	_cleanup_(rtnl_link_putp) struct rtnl_link *peer = l ? rtnl_link_veth_get_peer(l) : NULL;
 	_cleanup_(nl_addr_putp) struct nl_addr *mac = NULL;
-	struct rtnl_link *peer;
 	int r;
 
-	if (!l)
+	if (!l || !peer)
 		return plumb_err_set(err, ENOMEM, "out of memory");
-	peer = rtnl_link_veth_get_peer(l);
 	rtnl_link_set_name(l, hname);
 	rtnl_link_set_flags(l, IFF_UP);
 	if (cfg->master)
