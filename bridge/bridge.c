@@ -17,14 +17,26 @@ static struct nl_msg *link_msg(int type, int flags, int family, int ifindex, uns
 			       unsigned ifi_change)
 {
 	struct ifinfomsg ifi = {
-		.ifi_family = (unsigned char)family,
-		.ifi_index = ifindex,
-		.ifi_flags = ifi_flags,
-		.ifi_change = ifi_change,
+	    .ifi_family = (unsigned char)family,
+	    .ifi_index = ifindex,
+	    .ifi_flags = ifi_flags,
+	    .ifi_change = ifi_change,
 	};
 	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
 
 	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* A request naming its link by IFLA_IFNAME, no attributes besides. */
+static struct nl_msg *link_msg_named(int type, const char *name)
+{
+	struct nl_msg *msg = link_msg(type, 0, AF_UNSPEC, 0, 0, 0);
+
+	if (msg && nla_put_string(msg, IFLA_IFNAME, name) < 0) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -64,16 +76,17 @@ static int send_msg(struct plumb_nl *nl, struct nl_msg *msg, struct plumb_err *e
 /* The kernel gives no extack for this one; say what is most likely missing. */
 static int no_vlan_support(struct plumb_err *err, int r)
 {
-	return plumb_err_wrap(err, r, "vlan filtering (is the kernel built without "
-				      "CONFIG_BRIDGE_VLAN_FILTERING?)");
+	return plumb_err_wrap(err, r,
+			      "vlan filtering (is the kernel built without "
+			      "CONFIG_BRIDGE_VLAN_FILTERING?)");
 }
 
 static int bridge_create(struct plumb_nl *nl, const struct bridge_config *cfg,
 			 struct plumb_err *err)
 {
 	unsigned flags = IFF_UP | (cfg->promisc ? IFF_PROMISC : 0);
-	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, AF_UNSPEC, 0, flags,
-				      flags);
+	struct nl_msg *msg =
+	    link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, AF_UNSPEC, 0, flags, flags);
 	int r;
 
 	if (msg && (nla_put_string(msg, IFLA_IFNAME, cfg->name) < 0 ||
@@ -100,8 +113,7 @@ static int set_vlan_filtering(struct plumb_nl *nl, const struct plumb_link *br,
 	return r == -EOPNOTSUPP ? no_vlan_support(err, r) : r;
 }
 
-int bridge_get(struct plumb_nl *nl, const char *name, struct plumb_link *out,
-	       struct plumb_err *err)
+int bridge_get(struct plumb_nl *nl, const char *name, struct plumb_link *out, struct plumb_err *err)
 {
 	int r = plumb_link_get(nl, name, 0, out, err);
 
@@ -111,9 +123,9 @@ int bridge_get(struct plumb_nl *nl, const char *name, struct plumb_link *out,
 	if (r < 0)
 		return r;
 	if (strcmp(out->kind, "bridge"))
-		return plumb_err_set(err, EINVAL, "interface '%s' in netns '%s' is %s%s, not a bridge",
-				     name, plumb_nl_ns(nl), out->kind[0] ? "a " : "a device of no kind",
-				     out->kind);
+		return plumb_err_set(
+		    err, EINVAL, "interface '%s' in netns '%s' is %s%s, not a bridge", name,
+		    plumb_nl_ns(nl), out->kind[0] ? "a " : "a device of no kind", out->kind);
 	return 0;
 }
 
@@ -141,31 +153,21 @@ static int bridge_adjust(struct plumb_nl *nl, const struct bridge_config *cfg,
 }
 
 /* Add the addresses of cfg the bridge lacks; *added says which (bit i), for the
- * undo. */
+ * undo. No dump: an add the kernel answers with EEXIST is an address already
+ * there, so the cost stays one round trip per address however many pods (and
+ * link-local addresses) the namespace holds. */
 static int bridge_addrs(struct plumb_nl *nl, const struct bridge_config *cfg, int ifindex,
 			unsigned *added, struct plumb_err *err)
 {
-	_cleanup_free_ struct plumb_addr *have = NULL;
-	int n, r;
+	int r;
 
 	*added = 0;
-	if (!cfg->naddrs)
-		return 0;
-	n = plumb_addr_list(nl, ifindex, AF_UNSPEC, &have, err);
-	if (n < 0)
-		return n;
 	for (size_t i = 0; i < cfg->naddrs; i++) {
-		const struct plumb_cidr *c = &cfg->addrs[i];
-		bool present = false;
-
-		for (int k = 0; k < n && !present; k++)
-			present = plumb_ip_equal(&have[k].cidr.ip, &c->ip) &&
-				  have[k].cidr.prefix == c->prefix;
-		if (present)
+		r = plumb_addr_add(nl, ifindex, &cfg->addrs[i], PLUMB_ADDR_NODAD, err);
+		if (r == -EEXIST) {
+			plumb_err_clear(err);
 			continue;
-		r = plumb_addr_add(nl, ifindex, c, PLUMB_ADDR_NODAD, err);
-		if (r == -EEXIST) /* listed twice in cfg */
-			continue;
+		}
 		if (r < 0)
 			return plumb_err_wrap(err, r, "bridge '%s'", cfg->name);
 		*added |= 1u << i;
@@ -220,8 +222,10 @@ int bridge_ensure(struct plumb_nl *nl, const struct bridge_config *cfg, struct b
 	*out = bi;
 	return 0;
 undo:
-	if (bi.created && bi.link.ifindex) {
-		plumb_link_del(nl, bi.link.ifindex, NULL);
+	if (bi.created) {
+		/* By name: the look-up right after the create may be what failed. */
+		send_msg(nl, link_msg_named(RTM_DELLINK, cfg->name), NULL, "delete bridge",
+			 cfg->name);
 	} else {
 		for (size_t i = 0; i < cfg->naddrs; i++)
 			if (added & (1u << i))
@@ -298,8 +302,8 @@ int bridge_port_set(struct plumb_nl *nl, int port, const struct bridge_port_conf
 	if (pc->pvid) {
 		struct nl_msg *msg = link_msg(RTM_SETLINK, 0, AF_BRIDGE, port, 0, 0);
 		struct bridge_vlan_info vi = {
-			.flags = BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED,
-			.vid = (uint16_t)pc->pvid,
+		    .flags = BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED,
+		    .vid = (uint16_t)pc->pvid,
 		};
 		struct nlattr *spec;
 

@@ -43,7 +43,7 @@ struct bridge_info {
  * existing bridge is reused; a non-bridge link of that name is -EEXIST naming
  * it and its kind. On failure everything this call did is undone (a bridge it
  * created is deleted, addresses it added are removed). Happy path on an existing
- * bridge with its addresses: 2 round trips. */
+ * bridge with its addresses: 1 round trip + 1 per address (no dumps). */
 int bridge_ensure(struct plumb_nl *nl, const struct bridge_config *cfg, struct bridge_info *out,
 		  struct plumb_err *err);
 
@@ -67,9 +67,9 @@ int bridge_port_detach(struct plumb_nl *nl, int port, struct plumb_err *err);
 /* Bridge-port settings, one RTM_SETLINK each (AF_BRIDGE). */
 struct bridge_port_config {
 	bool set_hairpin;
-	bool hairpin;	 /* IFLA_BRPORT_MODE: reflect frames back out the port they came in */
-	unsigned pvid;	 /* 1..4094: add this VLAN to the port as PVID + egress
-			    untagged (what the reference plugin's "vlan" does); 0: leave */
+	bool hairpin;  /* IFLA_BRPORT_MODE: reflect frames back out the port they came in */
+	unsigned pvid; /* 1..4094: add this VLAN to the port as PVID + egress
+			  untagged (what the reference plugin's "vlan" does); 0: leave */
 };
 int bridge_port_set(struct plumb_nl *nl, int port, const struct bridge_port_config *pc,
 		    struct plumb_err *err);

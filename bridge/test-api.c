@@ -83,10 +83,14 @@ static void test_cni_add_check_del(void **state)
 {
 	struct fixture *f = *state;
 	struct plumb_err err = {0};
-	struct bridge_config bc = {.name = "cni0", .mtu = 1400, .promisc = true,
-				   .vlan_filtering = true, .naddrs = 2};
-	struct veth_config vc = {.container_id = "c0ffee", .ifname = "eth0", .mtu = 1400,
-				 .has_mac = true, .mac = {2, 0, 0, 0, 0, 5}, .no_dad = true};
+	struct bridge_config bc = {
+	    .name = "cni0", .mtu = 1400, .promisc = true, .vlan_filtering = true, .naddrs = 2};
+	struct veth_config vc = {.container_id = "c0ffee",
+				 .ifname = "eth0",
+				 .mtu = 1400,
+				 .has_mac = true,
+				 .mac = {2, 0, 0, 0, 0, 5},
+				 .no_dad = true};
 	struct bridge_port_config pc = {.set_hairpin = true, .hairpin = true, .pvid = 100};
 	struct plumb_cidr a4, a6;
 	struct plumb_route rt = {0};
@@ -177,9 +181,10 @@ static void test_hash_collision_names_both(void **state)
 	assert_string_equal(p.host.name, "vethac5110f3");
 	assert_string_equal(p.host.alias, "plumb:pod-250176:eth0");
 	assert_int_equal(veth_pair_create(&f->host, &f->pod, &b, &q, &err), -EEXIST);
-	assert_string_equal(err.msg, "host interface 'vethac5110f3' for container 'pod-1254140' "
-				     "ifname 'eth0' collides with the one of 'pod-250176:eth0' in "
-				     "netns 'host' (hash collision): delete one, or pass a host name");
+	assert_string_equal(err.msg,
+			    "host interface 'vethac5110f3' for container 'pod-1254140' "
+			    "ifname 'eth0' collides with the one of 'pod-250176:eth0' in "
+			    "netns 'host' (hash collision): delete one, or pass a host name");
 	/* Nothing half-made: the pod still has only the first pair's eth0. */
 	assert_int_equal(plumb_link_get(&f->pod, "eth0", 0, &l, &err), 0);
 	assert_string_equal(l.kind, "veth");
@@ -210,9 +215,9 @@ static void test_move_link(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cni_add_check_del),
-		cmocka_unit_test(test_hash_collision_names_both),
-		cmocka_unit_test(test_move_link),
+	    cmocka_unit_test(test_cni_add_check_del),
+	    cmocka_unit_test(test_hash_collision_names_both),
+	    cmocka_unit_test(test_move_link),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -2,6 +2,7 @@
 #include "common/addr.h"
 
 #include "common/cleanup.h"
+#include "common/link.h"
 
 #include <errno.h>
 #include <linux/if_addr.h>
@@ -37,11 +38,11 @@ static int addr_build(int ifindex, const struct plumb_cidr *c, struct rtnl_addr 
 	return 0;
 }
 
-int plumb_addr_add(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *cidr,
-		   unsigned flags, struct plumb_err *err)
+int plumb_addr_add(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *cidr, unsigned flags,
+		   struct plumb_err *err)
 {
 	_cleanup_(rtnl_addr_putp) struct rtnl_addr *ra = NULL;
-	char s[PLUMB_CIDR_STRLEN];
+	char s[PLUMB_CIDR_STRLEN], label[PLUMB_LINK_LABEL_MAX];
 	int r;
 
 	plumb_cidr_str(cidr, s, sizeof(s));
@@ -53,22 +54,23 @@ int plumb_addr_add(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *ci
 	if (flags & PLUMB_ADDR_NOPREFIXROUTE)
 		rtnl_addr_set_flags(ra, IFA_F_NOPREFIXROUTE);
 	r = rtnl_addr_add(nl->sk, ra, NLM_F_EXCL);
-	if (r < 0 && plumb_nl_errno(nl, r) == EEXIST) {
-		nl->last_errno = 0;
-		nl->extack[0] = '\0';
+	if (r >= 0)
+		return 0;
+	r = plumb_nl_error(nl, r, err, "add address %s", s);
+	if (r == -EEXIST)
 		return plumb_err_set(err, EEXIST,
-				     "address %s already exists on interface #%d in netns '%s'", s,
-				     ifindex, plumb_nl_ns(nl));
-	}
-	return plumb_nl_error(nl, r, err, "add address %s to interface #%d in netns '%s'", s,
-			      ifindex, plumb_nl_ns(nl));
+				     "address %s already exists on interface %s in netns '%s'", s,
+				     plumb_link_label(nl, ifindex, label, sizeof(label)),
+				     plumb_nl_ns(nl));
+	return plumb_err_wrap(err, r, "interface %s in netns '%s'",
+			      plumb_link_label(nl, ifindex, label, sizeof(label)), plumb_nl_ns(nl));
 }
 
 int plumb_addr_del(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *cidr,
 		   struct plumb_err *err)
 {
 	_cleanup_(rtnl_addr_putp) struct rtnl_addr *ra = NULL;
-	char s[PLUMB_CIDR_STRLEN];
+	char s[PLUMB_CIDR_STRLEN], label[PLUMB_LINK_LABEL_MAX];
 	int r;
 
 	plumb_cidr_str(cidr, s, sizeof(s));
@@ -76,15 +78,16 @@ int plumb_addr_del(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *ci
 	if (r < 0)
 		return plumb_err_set(err, -r, "address %s: %s", s, strerror(-r));
 	r = rtnl_addr_delete(nl->sk, ra, 0);
-	if (r < 0 && plumb_nl_errno(nl, r) == EADDRNOTAVAIL) {
-		nl->last_errno = 0;
-		nl->extack[0] = '\0';
+	if (r >= 0)
+		return 0;
+	r = plumb_nl_error(nl, r, err, "delete address %s", s);
+	if (r == -EADDRNOTAVAIL)
 		return plumb_err_set(err, EADDRNOTAVAIL,
-				     "address %s is not on interface #%d in netns '%s'", s, ifindex,
+				     "address %s is not on interface %s in netns '%s'", s,
+				     plumb_link_label(nl, ifindex, label, sizeof(label)),
 				     plumb_nl_ns(nl));
-	}
-	return plumb_nl_error(nl, r, err, "delete address %s from interface #%d in netns '%s'", s,
-			      ifindex, plumb_nl_ns(nl));
+	return plumb_err_wrap(err, r, "interface %s in netns '%s'",
+			      plumb_link_label(nl, ifindex, label, sizeof(label)), plumb_nl_ns(nl));
 }
 
 static int addr_fill(struct rtnl_addr *ra, struct plumb_addr *out)
@@ -116,7 +119,15 @@ int plumb_addr_list(struct plumb_nl *nl, int ifindex, int family, struct plumb_a
 	int r, n = 0, cap;
 
 	*out = NULL;
-	r = rtnl_addr_alloc_cache(nl->sk, &cache);
+	/* A dump the kernel marks interrupted (the table changed under it) is
+	 * retried, a bounded number of times. */
+	for (int attempt = 0;; attempt++) {
+		r = rtnl_addr_alloc_cache(nl->sk, &cache);
+		if (r != -NLE_DUMP_INTR || attempt == 2)
+			break;
+		nl_cache_free(cache);
+		cache = NULL;
+	}
 	if (r < 0)
 		return plumb_nl_error(nl, r, err, "list addresses in netns '%s'", plumb_nl_ns(nl));
 	cap = nl_cache_nitems(cache);

@@ -34,8 +34,8 @@ struct plumb_addr {
 };
 
 /* Add cidr to ifindex. -EEXIST if it is already there (same address and prefix). */
-int plumb_addr_add(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *cidr,
-		   unsigned flags, struct plumb_err *err);
+int plumb_addr_add(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *cidr, unsigned flags,
+		   struct plumb_err *err);
 /* Delete it. -EADDRNOTAVAIL if it is not there. */
 int plumb_addr_del(struct plumb_nl *nl, int ifindex, const struct plumb_cidr *cidr,
 		   struct plumb_err *err);

@@ -58,11 +58,31 @@ int plumb_link_get(struct plumb_nl *nl, const char *name, int ifindex, struct pl
 					     "interface #%d does not exist in netns '%s'", ifindex,
 					     plumb_nl_ns(nl));
 		}
-		return plumb_err_set(err, r, "interface '%s' in netns '%s': %s",
-				     name ? name : "?", plumb_nl_ns(nl), strerror(r));
+		return plumb_err_set(err, r, "interface '%s' in netns '%s': %s", name ? name : "?",
+				     plumb_nl_ns(nl), strerror(r));
 	}
 	link_fill(l, out);
 	return 0;
+}
+
+const char *plumb_link_label(struct plumb_nl *nl, int ifindex, char *buf, size_t len)
+{
+	struct plumb_link l;
+
+	if (plumb_link_get(nl, NULL, ifindex, &l, NULL) == 0)
+		snprintf(buf, len, "'%s'", l.name);
+	else
+		snprintf(buf, len, "#%d", ifindex);
+	return buf;
+}
+
+/* Prefix "interface 'eth0' in netns 'pod1'" to the message in err. */
+static int wrap_link(struct plumb_nl *nl, int ifindex, int r, struct plumb_err *err)
+{
+	char label[PLUMB_LINK_LABEL_MAX];
+
+	return plumb_err_wrap(err, r, "interface %s in netns '%s'",
+			      plumb_link_label(nl, ifindex, label, sizeof(label)), plumb_nl_ns(nl));
 }
 
 /* Send "changes" to the link ifindex as one RTM_NEWLINK (RTM_SETLINK on old
@@ -80,12 +100,13 @@ static int link_change(struct plumb_nl *nl, int ifindex, struct rtnl_link *ch, c
 		return plumb_err_set(err, ENOMEM, "out of memory");
 	rtnl_link_set_ifindex(orig, ifindex);
 	r = rtnl_link_change(nl->sk, orig, ch, 0);
-	return plumb_nl_error(nl, r, err, "%s of interface #%d in netns '%s'", what, ifindex,
-			      plumb_nl_ns(nl));
+	if (r >= 0)
+		return 0;
+	return wrap_link(nl, ifindex, plumb_nl_error(nl, r, err, "%s", what), err);
 }
 
-static int link_set_flag(struct plumb_nl *nl, int ifindex, unsigned flag, bool on,
-			 const char *what, struct plumb_err *err)
+static int link_set_flag(struct plumb_nl *nl, int ifindex, unsigned flag, bool on, const char *what,
+			 struct plumb_err *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *ch = rtnl_link_alloc();
 
@@ -125,20 +146,21 @@ int plumb_link_set_mtu(struct plumb_nl *nl, int ifindex, unsigned mtu, struct pl
 int plumb_link_set_master(struct plumb_nl *nl, int ifindex, int master, struct plumb_err *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *ch = rtnl_link_alloc();
-	char what[48];
+	char label[PLUMB_LINK_LABEL_MAX];
+	int r;
 
 	if (!ch)
 		return plumb_err_set(err, ENOMEM, "out of memory");
 	rtnl_link_set_master(ch, master);
-	if (master)
-		snprintf(what, sizeof(what), "attach to bridge #%d", master);
-	else
-		snprintf(what, sizeof(what), "detach from its bridge");
-	return link_change(nl, ifindex, ch, what, err);
+	r = link_change(nl, ifindex, ch, master ? "attach to a bridge" : "detach from its bridge",
+			err);
+	if (r < 0 && master)
+		r = plumb_err_wrap(err, r, "bridge %s",
+				   plumb_link_label(nl, master, label, sizeof(label)));
+	return r;
 }
 
-int plumb_link_set_alias(struct plumb_nl *nl, int ifindex, const char *alias,
-			 struct plumb_err *err)
+int plumb_link_set_alias(struct plumb_nl *nl, int ifindex, const char *alias, struct plumb_err *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *ch = rtnl_link_alloc();
 
@@ -175,8 +197,13 @@ int plumb_link_del(struct plumb_nl *nl, int ifindex, struct plumb_err *err)
 		return plumb_err_set(err, ENOMEM, "out of memory");
 	rtnl_link_set_ifindex(l, ifindex);
 	r = rtnl_link_delete(nl->sk, l);
-	return plumb_nl_error(nl, r, err, "delete interface #%d in netns '%s'", ifindex,
-			      plumb_nl_ns(nl));
+	if (r >= 0)
+		return 0;
+	r = plumb_nl_error(nl, r, err, "delete");
+	return r == -ENODEV ? plumb_err_set(err, ENODEV,
+					    "interface #%d does not exist in netns '%s'", ifindex,
+					    plumb_nl_ns(nl))
+			    : wrap_link(nl, ifindex, r, err);
 }
 
 static int by_ifindex(const void *a, const void *b)
@@ -192,10 +219,17 @@ int plumb_link_list(struct plumb_nl *nl, struct plumb_link **out, struct plumb_e
 	int r, n = 0, cap;
 
 	*out = NULL;
-	r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+	/* A dump the kernel marks interrupted (the table changed under it) is
+	 * retried, a bounded number of times. */
+	for (int attempt = 0;; attempt++) {
+		r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+		if (r != -NLE_DUMP_INTR || attempt == 2)
+			break;
+		nl_cache_free(cache);
+		cache = NULL;
+	}
 	if (r < 0)
-		return plumb_nl_error(nl, r, err, "list interfaces in netns '%s'",
-				      plumb_nl_ns(nl));
+		return plumb_nl_error(nl, r, err, "list interfaces in netns '%s'", plumb_nl_ns(nl));
 	cap = nl_cache_nitems(cache);
 	if (!cap)
 		return 0;
@@ -217,8 +251,8 @@ int plumb_link_name_check(const char *name, struct plumb_err *err)
 		return plumb_err_set(err, EINVAL, "empty interface name");
 	if (n >= IFNAMSIZ)
 		return plumb_err_set(err, EINVAL,
-				     "interface name '%s' is too long (%zu bytes, at most %d)", name,
-				     n, IFNAMSIZ - 1);
+				     "interface name '%s' is too long (%zu bytes, at most %d)",
+				     name, n, IFNAMSIZ - 1);
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return plumb_err_set(err, EINVAL, "invalid interface name '%s'", name);
 	for (const char *p = name; *p; p++)
@@ -295,8 +329,7 @@ int plumb_ns_sysctl_write(int nsfd, const char *path, const char *value, struct 
 	return netns_run(nsfd, sysctl_here, &a, err);
 }
 
-int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len,
-			 struct plumb_err *err)
+int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len, struct plumb_err *err)
 {
 	struct sysctl_args a = {.path = path, .buf = buf, .len = len};
 
@@ -307,10 +340,9 @@ int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len,
 
 int plumb_ns_ip_forward(int nsfd, int family, struct plumb_err *err)
 {
-	return plumb_ns_sysctl_write(nsfd,
-				     family == AF_INET6 ? "net/ipv6/conf/all/forwarding"
-							: "net/ipv4/ip_forward",
-				     "1", err);
+	return plumb_ns_sysctl_write(
+	    nsfd, family == AF_INET6 ? "net/ipv6/conf/all/forwarding" : "net/ipv4/ip_forward", "1",
+	    err);
 }
 
 int plumb_ns_route_localnet(int nsfd, const char *ifname, struct plumb_err *err)

@@ -24,7 +24,7 @@ struct plumb_link {
 	int ifindex;
 	char name[IFNAMSIZ];
 	char kind[16];	  /* IFLA_INFO_KIND: "bridge", "veth", ""; for a veth peer too */
-	char alias[64];	  /* IFLA_IFALIAS, "" if none */
+	char alias[128];  /* IFLA_IFALIAS, "" if none (128: a 64-char id fits) */
 	int master;	  /* ifindex of the bridge it is a port of, 0 if none */
 	int peer_ifindex; /* IFLA_LINK: a veth's peer ifindex (in its own netns), else 0 */
 	int peer_netnsid; /* IFLA_LINK_NETNSID: the peer's netns id as seen here, -1 = same ns */
@@ -59,6 +59,12 @@ int plumb_link_del(struct plumb_nl *nl, int ifindex, struct plumb_err *err);
  * (free()), NULL when empty. Returns the count or -errno. */
 int plumb_link_list(struct plumb_nl *nl, struct plumb_link **out, struct plumb_err *err);
 
+/* For error messages: "'eth0'" (the name, quoted) or "#5" when it cannot be
+ * looked up, into buf (PLUMB_LINK_LABEL_MAX bytes). One RTM_GETLINK, so call it
+ * on error paths only, after the kernel's extack was taken (plumb_nl_error). */
+#define PLUMB_LINK_LABEL_MAX (IFNAMSIZ + 16)
+const char *plumb_link_label(struct plumb_nl *nl, int ifindex, char *buf, size_t len);
+
 /* Is name a valid interface name (1..15 bytes, no '/', ':' or whitespace, not
  * "." or "..")? -EINVAL with a message naming it otherwise. Pure. */
 int plumb_link_name_check(const char *name, struct plumb_err *err);
@@ -73,8 +79,7 @@ const char *plumb_mac_str(const uint8_t mac[6], char *buf, size_t len);
  * path uses '/' so interface names with dots stay intact. The thread goes there
  * and back (netns_run); the process never stays in another namespace. */
 int plumb_ns_sysctl_write(int nsfd, const char *path, const char *value, struct plumb_err *err);
-int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len,
-			 struct plumb_err *err);
+int plumb_ns_sysctl_read(int nsfd, const char *path, char *buf, size_t len, struct plumb_err *err);
 
 /* Forwarding on for family inside nsfd (AF_INET: net/ipv4/ip_forward,
  * AF_INET6: net/ipv6/conf/all/forwarding), what a gateway bridge needs. */

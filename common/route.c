@@ -2,6 +2,7 @@
 #include "common/route.h"
 
 #include "common/cleanup.h"
+#include "common/link.h"
 
 #include <errno.h>
 #include <linux/rtnetlink.h>
@@ -72,7 +73,9 @@ static int route_build(const struct plumb_route *rt, bool for_delete, struct rtn
 	return 0;
 }
 
-const char *plumb_route_str(const struct plumb_route *rt, char *buf, size_t len)
+/* The route as text; dev names the output device ("eth0"), NULL prints "#N". */
+static const char *route_str_dev(const struct plumb_route *rt, const char *dev, char *buf,
+				 size_t len)
 {
 	char d[PLUMB_CIDR_STRLEN], g[PLUMB_IP_STRLEN];
 	size_t n = 0;
@@ -84,13 +87,31 @@ const char *plumb_route_str(const struct plumb_route *rt, char *buf, size_t len)
 	if (rt->gw.family && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " via %s",
 				      plumb_ip_str(&rt->gw, g, sizeof(g)));
-	if (rt->ifindex && n < len)
+	if (rt->ifindex && n < len && dev)
+		n += (size_t)snprintf(buf + n, len - n, " dev %s", dev);
+	else if (rt->ifindex && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " dev #%d", rt->ifindex);
 	if (rt->metric && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " metric %u", rt->metric);
 	if (rt->onlink && n < len)
 		snprintf(buf + n, len - n, " onlink");
 	return buf;
+}
+
+const char *plumb_route_str(const struct plumb_route *rt, char *buf, size_t len)
+{
+	return route_str_dev(rt, NULL, buf, len);
+}
+
+/* Error paths: the route again, with its device by name (one look-up). */
+static const char *route_str_named(struct plumb_nl *nl, const struct plumb_route *rt, char *buf,
+				   size_t len)
+{
+	struct plumb_link l;
+
+	if (rt->ifindex && plumb_link_get(nl, NULL, rt->ifindex, &l, NULL) == 0)
+		return route_str_dev(rt, l.name, buf, len);
+	return route_str_dev(rt, NULL, buf, len);
 }
 
 int plumb_route_add(struct plumb_nl *nl, const struct plumb_route *rt, struct plumb_err *err)
@@ -106,13 +127,14 @@ int plumb_route_add(struct plumb_nl *nl, const struct plumb_route *rt, struct pl
 				     e == -EINVAL ? "gateway and destination differ in family"
 						  : strerror(-e));
 	e = rtnl_route_add(nl->sk, r, NLM_F_EXCL);
-	if (e < 0 && plumb_nl_errno(nl, e) == EEXIST) {
-		nl->last_errno = 0;
-		nl->extack[0] = '\0';
+	if (e >= 0)
+		return 0;
+	e = plumb_nl_error(nl, e, err, "add route");
+	route_str_named(nl, rt, s, sizeof(s));
+	if (e == -EEXIST)
 		return plumb_err_set(err, EEXIST, "route '%s' already exists in netns '%s'", s,
 				     plumb_nl_ns(nl));
-	}
-	return plumb_nl_error(nl, e, err, "add route '%s' in netns '%s'", s, plumb_nl_ns(nl));
+	return plumb_err_wrap(err, e, "route '%s' in netns '%s'", s, plumb_nl_ns(nl));
 }
 
 int plumb_route_del(struct plumb_nl *nl, const struct plumb_route *rt, struct plumb_err *err)
@@ -126,13 +148,14 @@ int plumb_route_del(struct plumb_nl *nl, const struct plumb_route *rt, struct pl
 	if (e < 0)
 		return plumb_err_set(err, -e, "route '%s': %s", s, strerror(-e));
 	e = rtnl_route_delete(nl->sk, r, 0);
-	if (e < 0 && plumb_nl_errno(nl, e) == ESRCH) {
-		nl->last_errno = 0;
-		nl->extack[0] = '\0';
+	if (e >= 0)
+		return 0;
+	e = plumb_nl_error(nl, e, err, "delete route");
+	route_str_named(nl, rt, s, sizeof(s));
+	if (e == -ESRCH)
 		return plumb_err_set(err, ESRCH, "route '%s' does not exist in netns '%s'", s,
 				     plumb_nl_ns(nl));
-	}
-	return plumb_nl_error(nl, e, err, "delete route '%s' in netns '%s'", s, plumb_nl_ns(nl));
+	return plumb_err_wrap(err, e, "route '%s' in netns '%s'", s, plumb_nl_ns(nl));
 }
 
 static int route_fill(struct rtnl_route *r, struct plumb_route *out)
@@ -176,7 +199,15 @@ int plumb_route_list(struct plumb_nl *nl, int family, unsigned table, struct plu
 	int e, n = 0, cap;
 
 	*out = NULL;
-	e = rtnl_route_alloc_cache(nl->sk, family, 0, &cache);
+	/* A dump the kernel marks interrupted (the table changed under it) is
+	 * retried, a bounded number of times. */
+	for (int attempt = 0;; attempt++) {
+		e = rtnl_route_alloc_cache(nl->sk, family, 0, &cache);
+		if (e != -NLE_DUMP_INTR || attempt == 2)
+			break;
+		nl_cache_free(cache);
+		cache = NULL;
+	}
 	if (e < 0)
 		return plumb_nl_error(nl, e, err, "list routes in netns '%s'", plumb_nl_ns(nl));
 	cap = nl_cache_nitems(cache);

@@ -61,7 +61,8 @@ static void test_route_str(void **state)
 	rt.dst.ip.family = AF_INET;
 	rt.ifindex = 5;
 	rt.metric = 100;
-	assert_string_equal(plumb_route_str(&rt, s, sizeof(s)), "default via 172.18.0.1 dev #5 metric 100");
+	assert_string_equal(plumb_route_str(&rt, s, sizeof(s)),
+			    "default via 172.18.0.1 dev #5 metric 100");
 	memset(&rt, 0, sizeof(rt));
 	assert_int_equal(plumb_cidr_parse("fd00:1::/64", false, &rt.dst), 0);
 	rt.onlink = true;
@@ -71,9 +72,9 @@ static void test_route_str(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name_check),
-		cmocka_unit_test(test_mac),
-		cmocka_unit_test(test_route_str),
+	    cmocka_unit_test(test_name_check),
+	    cmocka_unit_test(test_mac),
+	    cmocka_unit_test(test_route_str),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

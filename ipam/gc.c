@@ -175,7 +175,6 @@ int ipam_lease_gc(const char *data_dir, const char *network, const struct ipam_a
 	if (r == 0) {
 		/* leftovers of writes interrupted by a crash */
 		unlinkat(st.dirfd, ".plumb-stage", 0);
-		unlinkat(st.dirfd, ".plumb-last.tmp", 0);
 		gc_index(&st, valid, n_valid);
 	}
 	ipam_store_close(&st);

@@ -66,6 +66,12 @@ int ipam_store_remove(struct ipam_store *st, const struct plumb_ip *ip, struct p
 int ipam_store_scan(struct ipam_store *st, const char *id, const char *ifname,
 		    struct plumb_ip *out, size_t max, size_t *n);
 
+/* Every reserved address of range set rs, sorted (for plumb_ip_cmp), in a
+ * malloc'd array: one directory read, for when round robin keeps hitting
+ * taken addresses. */
+int ipam_store_taken(struct ipam_store *st, const struct ipam_rangeset *rs,
+		     struct plumb_ip **out, size_t *n);
+
 /* The per-attachment index: which addresses (id, ifname) holds, so ADD and
  * DEL need not read the whole directory. A hint only: every entry is checked
  * against the reservation file before use. */
@@ -80,5 +86,35 @@ const char *ipam_ip_name(const struct plumb_ip *ip, char *buf, size_t len);
 
 /* "id\r\nifname" as host-local trims it: surrounding whitespace of id dropped. */
 int ipam_owner_format(const char *id, const char *ifname, char *buf, size_t len);
+
+/* ---- node.c: per-node subnets, shared by the file and etcd stores ---- */
+
+struct ipam_node_store_ops {
+	int (*acquire)(struct ipam_node_store *s, const struct ipam_node_pool *pool,
+		       const char *node, const char *underlay, struct ipam_node_subnet *out,
+		       struct plumb_err *err);
+	int (*release)(struct ipam_node_store *s, const struct ipam_node_pool *pool,
+		       const char *node, struct plumb_err *err);
+	int (*list)(struct ipam_node_store *s, const struct ipam_node_pool *pool,
+		    struct ipam_node_subnet **out, size_t *n, struct plumb_err *err);
+	void (*close)(struct ipam_node_store *s);
+};
+
+struct ipam_node_store {
+	const struct ipam_node_store_ops *ops;
+};
+
+/* Check the pool and fill its default mask into *out. */
+int ipam_node_pool_check(const struct ipam_node_pool *pool, struct ipam_node_pool *out,
+			 struct plumb_err *err);
+/* subnet is one of pool's node subnets (right length, inside the cluster CIDR). */
+bool ipam_node_pool_has(const struct ipam_node_pool *pool, const struct plumb_cidr *subnet);
+/* The first node subnet of pool not in taken[0..n). -ENOSPC when full. */
+int ipam_node_pool_first_free(const struct ipam_node_pool *pool,
+			      const struct ipam_node_subnet *taken, size_t n,
+			      struct plumb_cidr *out, struct plumb_err *err);
+int ipam_node_subnet_cmp(const void *a, const void *b);
+/* Node names go into files and keys: no whitespace, '/', '=' or control bytes. */
+int ipam_node_name_check(const char *node, struct plumb_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include "common/file.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,7 +22,6 @@
 #include <unistd.h>
 
 #define STAGE_NAME ".plumb-stage"
-#define LAST_TMP ".plumb-last.tmp"
 #define LAST_PREFIX "last_reserved_ip."
 #define OWNER_MAX 1024
 
@@ -148,22 +148,6 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Write a small file in dfd as tmp then rename: readers see old or new. */
-static int replace_at(int dfd, const char *tmp, const char *name, const char *data, size_t len)
-{
-	_cleanup_close_ int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, data, len);
-	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
-		r = -errno;
-	if (r < 0)
-		unlinkat(dfd, tmp, 0);
-	return r;
-}
-
 int ipam_store_stage(struct ipam_store *st, const char *id, const char *ifname,
 		     struct plumb_err *err)
 {
@@ -249,17 +233,24 @@ int ipam_store_last_get(struct ipam_store *st, unsigned rangeset, struct plumb_i
 	return plumb_ip_parse(ipbuf, out);
 }
 
+/* Written in place, not by rename: replacing a file by rename makes ext4 start
+ * writeback of it (auto_da_alloc), which cost more than the rest of an ADD on a
+ * loaded machine. The file is only a round-robin hint (host-local writes it in
+ * place too): a torn write at worst moves where the next search starts. */
 int ipam_store_last_set(struct ipam_store *st, unsigned rangeset, const struct plumb_ip *ip,
 			struct plumb_err *err)
 {
 	char name[32], buf[PLUMB_IP_STRLEN];
-	int r;
+	_cleanup_close_ int fd = -1;
+	size_t len;
 
 	snprintf(name, sizeof(name), LAST_PREFIX "%u", rangeset);
 	ipam_ip_name(ip, buf, sizeof(buf));
-	r = replace_at(st->dirfd, LAST_TMP, name, buf, strlen(buf));
-	if (r < 0)
-		return plumb_err_set(err, -r, "ipam: write %s/%s: %s", st->dir, name, strerror(-r));
+	len = strlen(buf);
+	fd = openat(st->dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0)
+		return plumb_err_set(err, errno, "ipam: write %s/%s: %s", st->dir, name,
+				     strerror(errno));
 	return 0;
 }
 
@@ -328,6 +319,48 @@ int ipam_store_scan(struct ipam_store *st, const char *id, const char *ifname,
 	return 0;
 }
 
+static int ip_cmp(const void *a, const void *b)
+{
+	return plumb_ip_cmp(a, b);
+}
+
+int ipam_store_taken(struct ipam_store *st, const struct ipam_rangeset *rs,
+		     struct plumb_ip **out, size_t *n)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct plumb_ip *v = NULL;
+	size_t cap = 0;
+	struct dirent *de;
+	int fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*n = 0;
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		struct plumb_ip ip;
+
+		if (plumb_ip_parse(de->d_name, &ip) < 0 || !ipam_rangeset_find(rs, &ip))
+			continue;
+		if (*n == cap) {
+			struct plumb_ip *nv = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[(*n)++] = ip;
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), ip_cmp);
+	*out = v;
+	return 0;
+}
+
 /* ---- the per-attachment index ---- */
 
 static int index_name(const char *id, const char *ifname, char *buf, size_t len)
@@ -380,7 +413,7 @@ int ipam_index_get(struct ipam_store *st, const char *id, const char *ifname,
 int ipam_index_put(struct ipam_store *st, const char *id, const char *ifname,
 		   const struct plumb_ip *ips, size_t n)
 {
-	char name[300], tmp[310], buf[IPAM_MAX_RANGESETS * (PLUMB_IP_STRLEN + 1) + 1];
+	char name[300], buf[IPAM_MAX_RANGESETS * (PLUMB_IP_STRLEN + 1) + 1];
 	size_t off = 0;
 	int r;
 
@@ -395,8 +428,15 @@ int ipam_index_put(struct ipam_store *st, const char *id, const char *ifname,
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s\n",
 					ipam_ip_name(&ips[i], s, sizeof(s)));
 	}
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	return replace_at(st->idxfd, tmp, name, buf, off);
+	/* In place: a torn entry cannot mislead, every entry is verified on use. */
+	{
+		_cleanup_close_ int fd = openat(st->idxfd, name,
+						O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+		if (fd < 0)
+			return -errno;
+		return write_all(fd, buf, off);
+	}
 }
 
 void ipam_index_del(struct ipam_store *st, const char *id, const char *ifname)

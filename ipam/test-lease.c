@@ -284,6 +284,70 @@ static void test_gc_and_check(void **state)
 	assert_int_equal(ipam_lease_gc(f->dir, "absent", keep, 2, NULL), 0);
 }
 
+/* kill -9 between link(2) and the stage file's unlink leaves the stage file
+ * hard-linked to a live reservation: the next writer must not truncate it. */
+static void test_crash_after_link(void **state)
+{
+	struct fx *f = *state;
+	struct ipam_result res;
+	char a[256], b[256], buf[64];
+
+	assert_int_equal(ipam_lease_acquire(&f->cfg, "a", "eth0", &res, NULL), 0);
+	snprintf(a, sizeof(a), "%s/net1/10.1.0.2", f->dir);
+	snprintf(b, sizeof(b), "%s/net1/.plumb-stage", f->dir);
+	assert_int_equal(link(a, b), 0);
+	assert_int_equal(ipam_lease_acquire(&f->cfg, "bb", "eth1", &res, NULL), 0);
+	assert_string_equal(s(&res.addrs[0].addr.ip), "10.1.0.3");
+	read_file(f, "10.1.0.2", buf, sizeof(buf));
+	assert_string_equal(buf, "a\r\neth0");
+}
+
+/* kill -9 after the reservation but before the index write: DEL still finds
+ * it (scan) and GC removes it when its attachment is not valid. */
+static void test_crash_before_index(void **state)
+{
+	struct fx *f = *state;
+	struct ipam_result res;
+	struct ipam_lease *l;
+	char idx[256];
+	size_t n;
+
+	assert_int_equal(ipam_lease_acquire(&f->cfg, "a", "eth0", &res, NULL), 0);
+	assert_int_equal(ipam_lease_acquire(&f->cfg, "b", "eth0", &res, NULL), 0);
+	snprintf(idx, sizeof(idx), "%s/.plumb-index/net1/a:eth0", f->dir);
+	assert_int_equal(unlink(idx), 0);
+	snprintf(idx, sizeof(idx), "%s/.plumb-index/net1/b:eth0", f->dir);
+	assert_int_equal(unlink(idx), 0);
+	assert_int_equal(ipam_lease_release(&f->cfg, "a", "eth0", NULL), 0);
+	assert_int_equal(ipam_lease_gc(f->dir, "net1", NULL, 0, NULL), 1);
+	assert_int_equal(ipam_lease_list(f->dir, "net1", &l, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	free(l);
+}
+
+/* A full /24 with one hole far behind last_reserved_ip: found through the
+ * directory listing after the first probes, and then a clean ENOSPC. */
+static void test_nearly_full_finds_the_hole(void **state)
+{
+	struct fx *f = *state;
+	struct ipam_result res;
+	char id[16];
+
+	plumb_cidr_parse("10.2.0.0/24", false, &f->cfg.rangesets[0].r[0].subnet);
+	f->cfg.rangesets[0].r[0].start.family = f->cfg.rangesets[0].r[0].end.family = 0;
+	f->cfg.rangesets[0].r[0].gateway.family = 0;
+	assert_int_equal(ipam_config_finish(&f->cfg, NULL), 0);
+	for (int i = 0; i < 253; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		assert_int_equal(ipam_lease_acquire(&f->cfg, id, "eth0", &res, NULL), 0);
+	}
+	assert_int_equal(ipam_lease_release(&f->cfg, "c98", "eth0", NULL), 0); /* 10.2.0.100 */
+	write_file(f, "last_reserved_ip.0", "10.2.0.101");
+	assert_int_equal(ipam_lease_acquire(&f->cfg, "late", "eth0", &res, NULL), 0);
+	assert_string_equal(s(&res.addrs[0].addr.ip), "10.2.0.100");
+	assert_int_equal(ipam_lease_acquire(&f->cfg, "none", "eth0", &res, NULL), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +361,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_index_does_not_release_others, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_gc_and_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_after_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_before_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nearly_full_finds_the_hole, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -165,14 +165,14 @@ int nat_masq_list(struct nat *n, struct nat_masq **out, struct plumb_err *err)
 		enum nat_masq_kind kind;
 		int (*fn)(struct nftnl_set_elem *, void *);
 	} sets[] = {
-		{NAT_SET_NET4, AF_INET, NAT_MASQ_SUBNET, interval_one},
-		{NAT_SET_NET6, AF_INET6, NAT_MASQ_SUBNET, interval_one},
-		{NAT_SET_POD4, AF_INET, NAT_MASQ_POD, pod_one},
-		{NAT_SET_SKIP4, AF_INET, NAT_MASQ_POD, skip_one},
-		{NAT_SET_POD6, AF_INET6, NAT_MASQ_POD, pod_one},
-		{NAT_SET_SKIP6, AF_INET6, NAT_MASQ_POD, skip_one},
-		{NAT_SET_NOMASQ4, AF_INET, NAT_MASQ_EXCLUDE, interval_one},
-		{NAT_SET_NOMASQ6, AF_INET6, NAT_MASQ_EXCLUDE, interval_one},
+	    {NAT_SET_NET4, AF_INET, NAT_MASQ_SUBNET, interval_one},
+	    {NAT_SET_NET6, AF_INET6, NAT_MASQ_SUBNET, interval_one},
+	    {NAT_SET_POD4, AF_INET, NAT_MASQ_POD, pod_one},
+	    {NAT_SET_SKIP4, AF_INET, NAT_MASQ_POD, skip_one},
+	    {NAT_SET_POD6, AF_INET6, NAT_MASQ_POD, pod_one},
+	    {NAT_SET_SKIP6, AF_INET6, NAT_MASQ_POD, skip_one},
+	    {NAT_SET_NOMASQ4, AF_INET, NAT_MASQ_EXCLUDE, interval_one},
+	    {NAT_SET_NOMASQ6, AF_INET6, NAT_MASQ_EXCLUDE, interval_one},
 	};
 	struct list_ctx c = {0};
 	int r;

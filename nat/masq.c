@@ -144,7 +144,7 @@ static const char *masq_label(const struct nat_masq *m, char *buf, size_t len)
 
 /* Every (kind, family, skip) combination is one set: walk them in a fixed
  * order so each set gets a single element message. */
-static int masq_batch(struct nat_batch *b, const struct nat_masq *m, size_t count, bool add)
+int nat_masq_batch(struct nat_batch *b, const struct nat_masq *m, size_t count, bool add)
 {
 	static const int fams[] = {AF_INET, AF_INET6};
 	uint16_t type = add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM;
@@ -159,16 +159,18 @@ static int masq_batch(struct nat_batch *b, const struct nat_masq *m, size_t coun
 				for (size_t i = 0; r == 0 && i < count; i++) {
 					char label[200];
 
-					if ((int)m[i].kind != kind || m[i].cidr.ip.family != fams[f] ||
+					if ((int)m[i].kind != kind ||
+					    m[i].cidr.ip.family != fams[f] ||
 					    (skip && !m[i].net.ip.family))
 						continue;
 					if (!open)
-						r = nat_batch_elems_begin(b, type, flags,
-									  set_of(kind, fams[f], skip));
+						r = nat_batch_elems_begin(
+						    b, type, flags, set_of(kind, fams[f], skip));
 					open = true;
 					if (r == 0)
-						r = put_entry(b, &m[i], add, skip,
-							      masq_label(&m[i], label, sizeof(label)));
+						r = put_entry(
+						    b, &m[i], add, skip,
+						    masq_label(&m[i], label, sizeof(label)));
 				}
 				if (r == 0 && open)
 					r = nat_batch_elems_end(b);
@@ -192,7 +194,7 @@ static int masq_change(struct nat *n, const struct nat_masq *m, size_t count, bo
 	b = nat_batch_new();
 	if (!b)
 		return plumb_err_set(err, ENOMEM, "out of memory");
-	r = masq_batch(b, m, count, add);
+	r = nat_masq_batch(b, m, count, add);
 	if (r < 0)
 		return plumb_err_set(err, -r, "building masquerade entries: %s", strerror(-r));
 	r = nat_batch_send(&n->sock, b, NULL, err);

@@ -6,10 +6,17 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const nat_sets[] = {
-	NAT_SET_PORT4,	NAT_SET_PORT4_IP, NAT_SET_PORT6, NAT_SET_PORT6_IP,
-	NAT_SET_POD4,	NAT_SET_POD6,	  NAT_SET_SKIP4, NAT_SET_SKIP6,
-	NAT_SET_NET4,	NAT_SET_NET6,	  NAT_SET_NOMASQ4, NAT_SET_NOMASQ6,
+static const struct {
+	uint16_t family;
+	const char *name;
+} nat_sets[] = {
+    {NAT_FAMILY, NAT_SET_PORT4},	{NAT_FAMILY, NAT_SET_PORT4_IP},
+    {NAT_FAMILY, NAT_SET_PORT6},	{NAT_FAMILY, NAT_SET_PORT6_IP},
+    {NAT_FAMILY, NAT_SET_POD4},		{NAT_FAMILY, NAT_SET_POD6},
+    {NAT_FAMILY, NAT_SET_SKIP4},	{NAT_FAMILY, NAT_SET_SKIP6},
+    {NAT_FAMILY, NAT_SET_NET4},		{NAT_FAMILY, NAT_SET_NET6},
+    {NAT_FAMILY, NAT_SET_NOMASQ4},	{NAT_FAMILY, NAT_SET_NOMASQ6},
+    {NFPROTO_BRIDGE, NAT_SET_MACPORTS}, {NFPROTO_BRIDGE, NAT_SET_MACALLOW},
 };
 
 struct match {
@@ -112,12 +119,13 @@ static int owner_remove(struct nat *n, const struct match *m, struct plumb_err *
 	for (size_t i = 0; i < ARRAY_SIZE(nat_sets); i++) {
 		_cleanup_(nftnl_set_freep) struct nftnl_set *s = NULL;
 
-		r = nat_dump_elems(&n->sock, nat_sets[i], &s, err);
+		r = nat_dump_elems_in(&n->sock, nat_sets[i].family, nat_sets[i].name, &s, err);
 		if (r == -ENOENT)
 			continue; /* no table (yet): nothing of this owner */
 		if (r < 0)
 			return r;
-		c.set = nat_sets[i];
+		nat_batch_family(b, nat_sets[i].family);
+		c.set = nat_sets[i].name;
 		c.dumped = s;
 		c.open = false;
 		if (nftnl_set_elem_foreach(s, del_one, &c) < 0 || c.r < 0)

@@ -12,9 +12,9 @@ static void addr_text(FILE *f, json_t *result)
 	size_t i;
 
 	json_array_foreach(result, i, v)
-		fprintf(f, "%s %s scope %s\n", json_string_value(json_object_get(v, "dev")),
-			json_string_value(json_object_get(v, "address")),
-			json_string_value(json_object_get(v, "scope")));
+	    fprintf(f, "%s %s scope %s\n", json_string_value(json_object_get(v, "dev")),
+		    json_string_value(json_object_get(v, "address")),
+		    json_string_value(json_object_get(v, "scope")));
 }
 
 /* add and del: "CIDR --dev IF [--ns NS] [--nodad]". */
@@ -24,9 +24,9 @@ static int addr_change(struct netctl *ctx, int argc, char **argv, bool add, stru
 	const char *ns_name = NULL, *dev = NULL;
 	bool nodad = false;
 	const struct netctl_opt opts[] = {
-		{"--ns", OPT_STR, &ns_name},
-		{"--dev", OPT_STR, &dev},
-		{"--nodad", OPT_FLAG, &nodad},
+	    {"--ns", OPT_STR, &ns_name},
+	    {"--dev", OPT_STR, &dev},
+	    {"--nodad", OPT_FLAG, &nodad},
 	};
 	struct plumb_cidr c;
 	struct plumb_link l;
@@ -52,7 +52,7 @@ static int addr_change(struct netctl *ctx, int argc, char **argv, bool add, stru
 		r = plumb_addr_add(&ns.nl, l.ifindex, &c, nodad ? PLUMB_ADDR_NODAD : 0, err);
 	else
 		r = plumb_addr_del(&ns.nl, l.ifindex, &c, err);
-	return r < 0 ? plumb_err_wrap(err, r, "interface '%s'", dev) : 0;
+	return r;
 }
 
 static int addr_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -109,9 +109,9 @@ static int addr_show(struct netctl *ctx, int argc, char **argv, struct plumb_err
 }
 
 static const struct netctl_cmd addr_cmds[] = {
-	{"add", addr_add, "CIDR --dev IF [--ns NS] [--nodad]", "add an address"},
-	{"del", addr_del, "CIDR --dev IF [--ns NS]", "delete an address"},
-	{"show", addr_show, "[--dev IF] [--ns NS]", "list addresses"},
+    {"add", addr_add, "CIDR --dev IF [--ns NS] [--nodad]", "add an address"},
+    {"del", addr_del, "CIDR --dev IF [--ns NS]", "delete an address"},
+    {"show", addr_show, "[--dev IF] [--ns NS]", "list addresses"},
 };
 
 int netctl_addr(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)

@@ -42,15 +42,16 @@ static void bridge_text(FILE *f, json_t *result)
 	json_t *br, *v;
 	size_t i, k;
 
-	json_array_foreach(result, i, br) {
+	json_array_foreach(result, i, br)
+	{
 		fprintf(f, "%s: mtu %lld %s%s\n", json_string_value(json_object_get(br, "ifname")),
 			json_integer_value(json_object_get(br, "mtu")),
 			json_is_true(json_object_get(br, "up")) ? "up" : "down",
 			json_is_true(json_object_get(br, "promisc")) ? " promisc" : "");
-		json_array_foreach(json_object_get(br, "addresses"), k, v)
-			fprintf(f, "    address %s\n", json_string_value(json_object_get(v, "address")));
+		json_array_foreach(json_object_get(br, "addresses"), k, v) fprintf(
+		    f, "    address %s\n", json_string_value(json_object_get(v, "address")));
 		json_array_foreach(json_object_get(br, "ports"), k, v)
-			fprintf(f, "    port %s\n", json_string_value(v));
+		    fprintf(f, "    port %s\n", json_string_value(v));
 	}
 }
 
@@ -95,13 +96,13 @@ static int bridge_add(struct netctl *ctx, int argc, char **argv, struct plumb_er
 	size_t n;
 	int r;
 	const struct netctl_opt opts[] = {
-		{"--addr", OPT_MULTI, &addrs},
-		{"--mtu", OPT_UINT, &mtu, 65535},
-		{"--promisc", OPT_FLAG, &cfg.promisc},
-		{"--vlan-filtering", OPT_FLAG, &cfg.vlan_filtering},
-		{"--forward", OPT_FLAG, &forward},
-		{"--route-localnet", OPT_FLAG, &localnet},
-		{"--ns", OPT_STR, &ns_name},
+	    {"--addr", OPT_MULTI, &addrs},
+	    {"--mtu", OPT_UINT, &mtu, 65535},
+	    {"--promisc", OPT_FLAG, &cfg.promisc},
+	    {"--vlan-filtering", OPT_FLAG, &cfg.vlan_filtering},
+	    {"--forward", OPT_FLAG, &forward},
+	    {"--route-localnet", OPT_FLAG, &localnet},
+	    {"--ns", OPT_STR, &ns_name},
 	};
 
 	r = netctl_parse(ctx, argc, argv, opts, ARRAY_SIZE(opts), pos, 1, 1, &n, err);
@@ -231,9 +232,9 @@ static int bridge_port(struct netctl *ctx, int argc, char **argv, struct plumb_e
 	bool nomaster = false;
 	uint64_t pvid = 0;
 	const struct netctl_opt opts[] = {
-		{"--ns", OPT_STR, &ns_name},	   {"--master", OPT_STR, &master},
-		{"--nomaster", OPT_FLAG, &nomaster}, {"--hairpin", OPT_STR, &hairpin},
-		{"--pvid", OPT_UINT, &pvid, 4094},
+	    {"--ns", OPT_STR, &ns_name},	 {"--master", OPT_STR, &master},
+	    {"--nomaster", OPT_FLAG, &nomaster}, {"--hairpin", OPT_STR, &hairpin},
+	    {"--pvid", OPT_UINT, &pvid, 4094},
 	};
 	struct bridge_port_config pc = {0};
 	struct plumb_link port, br;
@@ -264,22 +265,28 @@ static int bridge_port(struct netctl *ctx, int argc, char **argv, struct plumb_e
 	} else if (nomaster) {
 		r = bridge_port_detach(&ns.nl, port.ifindex, err);
 	}
-	if (r >= 0)
-		r = bridge_port_set(&ns.nl, port.ifindex, &pc, err);
-	return r < 0 ? plumb_err_wrap(err, r, "bridge port '%s'", pos[0]) : 0;
+	if (r < 0)
+		return plumb_err_wrap(err, r, "bridge port '%s'", pos[0]);
+	r = bridge_port_set(&ns.nl, port.ifindex, &pc, err);
+	if (r < 0) {
+		/* Rollback: the port goes back to the bridge it had (or none). */
+		if ((master || nomaster) && port.master != (master ? br.ifindex : 0))
+			plumb_link_set_master(&ns.nl, port.ifindex, port.master, NULL);
+		return plumb_err_wrap(err, r, "bridge port '%s'", pos[0]);
+	}
+	return 0;
 }
 
 static const struct netctl_cmd bridge_cmds[] = {
-	{"add", bridge_add,
-	 "NAME [--addr CIDR]... [--mtu N] [--promisc] [--vlan-filtering] [--forward]\n"
-	 "      [--route-localnet] [--ns NS]",
-	 "create a bridge, or bring an existing one to these settings (idempotent);\n"
-	 "      --forward turns on IP forwarding in its namespace"},
-	{"port", bridge_port,
-	 "PORT [--master BR | --nomaster] [--hairpin on|off] [--pvid N] [--ns NS]",
-	 "attach/detach a port and set its hairpin mode and PVID"},
-	{"del", bridge_del, "NAME... [--ns NS]", "delete bridges (their ports stay)"},
-	{"show", bridge_show, "[NAME] [--ns NS]", "bridges with their addresses and ports"},
+    {"add", bridge_add,
+     "NAME [--addr CIDR]... [--mtu N] [--promisc] [--vlan-filtering] [--forward]\n"
+     "      [--route-localnet] [--ns NS]",
+     "create a bridge, or bring an existing one to these settings (idempotent);\n"
+     "      --forward turns on IP forwarding in its namespace"},
+    {"port", bridge_port, "PORT [--master BR | --nomaster] [--hairpin on|off] [--pvid N] [--ns NS]",
+     "attach/detach a port and set its hairpin mode and PVID"},
+    {"del", bridge_del, "NAME... [--ns NS]", "delete bridges (their ports stay)"},
+    {"show", bridge_show, "[NAME] [--ns NS]", "bridges with their addresses and ports"},
 };
 
 int netctl_bridge(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)

@@ -23,6 +23,8 @@ static const struct netctl_cmd verbs[] = {
 	{"route", netctl_route, "add|del|show ...", "routes, in any namespace (--ns)"},
 	{"nat", netctl_nat, "masq|exclude|port|show|flush ...", "masquerade and published ports (table inet plumb)"},
 	{"show", netctl_show, "[--ns NS]...", "overview: namespaces, links, veth ends, addresses, routes"},
+	{"ipam", netctl_ipam, "list|alloc|release|gc ...", "pod address reservations (host-local format)"},
+	{"node", netctl_node, "cidr acquire|release|list ...", "per-node subnets (file store or etcd)"},
 	{"help", cmd_help, "[VERB]", "this help, or a verb's"},
 };
 

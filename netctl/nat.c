@@ -2,6 +2,7 @@
 /* netctl nat — masquerade and published ports in table inet plumb:
  *   nat masq add|del|list CIDR        nat exclude add|del|list CIDR
  *   nat port add|del|list tcp 8080[-8090] 10.88.0.5:80 [--host-ip IP]
+ *   nat macspoof add|del PORT MAC
  *   nat show | flush | owner-del TAG | gc PREFIX [VALID...]
  * Every command takes --ns NS (default: netctl's own namespace). */
 #include "netctl/netctl.h"
@@ -41,8 +42,11 @@ static int masq_parse(const struct netctl *ctx, const char *s, enum nat_masq_kin
 
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
-	if (plumb_cidr_parse(s, false, &m->cidr) < 0)
-		return netctl_usage_err(ctx, err, "invalid CIDR '%s' (want e.g. 10.88.0.0/16)", s);
+	/* a pod is one address, written bare or as /32, /128 */
+	if (plumb_cidr_parse(s, kind == NAT_MASQ_POD, &m->cidr) < 0)
+		return netctl_usage_err(ctx, err, "invalid %s '%s' (want e.g. %s)",
+					kind == NAT_MASQ_POD ? "address" : "CIDR", s,
+					kind == NAT_MASQ_POD ? "10.88.0.5" : "10.88.0.0/16");
 	plumb_cidr_network(&m->cidr, &net);
 	if (!plumb_ip_equal(&net.ip, &m->cidr.ip)) {
 		char want[PLUMB_CIDR_STRLEN];
@@ -53,29 +57,41 @@ static int masq_parse(const struct netctl *ctx, const char *s, enum nat_masq_kin
 	return 0;
 }
 
-static int masq_change(struct netctl *ctx, int argc, char **argv, enum nat_masq_kind kind,
-		       bool add, struct plumb_err *err)
+static int masq_change(struct netctl *ctx, int argc, char **argv, enum nat_masq_kind kind, bool add,
+		       struct plumb_err *err)
 {
 	_cleanup_nat_ struct nat n = {0};
-	const char *ns = NULL, *owner = NULL;
+	const char *ns = NULL, *owner = NULL, *except = NULL;
+	bool pod = false;
 	const struct netctl_opt opts[] = {
-		{"--ns", OPT_STR, &ns},
-		{"--owner", OPT_STR, &owner},
+	    {"--ns", OPT_STR, &ns},
+	    {"--owner", OPT_STR, &owner},
+	    {"--pod", OPT_FLAG, &pod},
+	    {"--except-to", OPT_STR, &except},
 	};
 	struct nat_masq m[16];
 	char *pos[16];
 	size_t np;
 	int r;
 
-	r = netctl_parse(ctx, argc, argv, opts, add ? 2 : 1, pos, 1, 16, &np, err);
+	/* --pod/--except-to only for masq */
+	r = netctl_parse(ctx, argc, argv, opts, kind == NAT_MASQ_SUBNET ? 4 : 2, pos, 1, 16, &np,
+			 err);
 	if (r < 0)
 		return r;
+	if (owner && !add)
+		return netctl_usage_err(ctx, err,
+					"--owner is for adding (see 'netctl nat owner-del')");
+	if (except)
+		pod = true;
 	for (size_t i = 0; i < np; i++) {
-		r = masq_parse(ctx, pos[i], kind, &m[i], err);
+		r = masq_parse(ctx, pos[i], pod ? NAT_MASQ_POD : kind, &m[i], err);
 		if (r < 0)
 			return r;
+		if (except && plumb_cidr_parse(except, false, &m[i].net) < 0)
+			return netctl_usage_err(ctx, err, "invalid --except-to '%s'", except);
 		if (owner && snprintf(m[i].owner, sizeof(m[i].owner), "%s", owner) >=
-				     (int)sizeof(m[i].owner))
+				 (int)sizeof(m[i].owner))
 			return netctl_usage_err(ctx, err, "owner tag is too long");
 	}
 	r = nat_at(&n, ns, err);
@@ -96,7 +112,8 @@ static json_t *masq_json(const struct nat_masq *m)
 			      plumb_cidr_str(&m->cidr, c, sizeof(c)));
 
 	if (m->net.ip.family)
-		json_object_set_new(o, "network", json_string(plumb_cidr_str(&m->net, net, sizeof(net))));
+		json_object_set_new(o, "network",
+				    json_string(plumb_cidr_str(&m->net, net, sizeof(net))));
 	if (m->owner[0])
 		json_object_set_new(o, "owner", json_string(m->owner));
 	return o;
@@ -107,7 +124,8 @@ static void masq_text(FILE *f, json_t *result)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(result, i, v) {
+	json_array_foreach(result, i, v)
+	{
 		const char *net = json_string_value(json_object_get(v, "network"));
 		const char *owner = json_string_value(json_object_get(v, "owner"));
 
@@ -139,7 +157,7 @@ static int masq_collect(struct nat *n, int kind, json_t **out, struct plumb_err 
 }
 
 static int masq_list_kind(struct netctl *ctx, int argc, char **argv, enum nat_masq_kind kind,
-		     struct plumb_err *err)
+			  struct plumb_err *err)
 {
 	_cleanup_nat_ struct nat n = {0};
 	const char *ns = NULL;
@@ -164,7 +182,7 @@ static int masq_list_kind(struct netctl *ctx, int argc, char **argv, enum nat_ma
 #define MASQ_VERBS(prefix, kind)                                                                   \
 	static int prefix##_add(struct netctl *c, int argc, char **argv, struct plumb_err *e)      \
 	{                                                                                          \
-		return masq_change(c, argc, argv, kind, true, e);                                \
+		return masq_change(c, argc, argv, kind, true, e);                                  \
 	}                                                                                          \
 	static int prefix##_del(struct netctl *c, int argc, char **argv, struct plumb_err *e)      \
 	{                                                                                          \
@@ -172,24 +190,25 @@ static int masq_list_kind(struct netctl *ctx, int argc, char **argv, enum nat_ma
 	}                                                                                          \
 	static int prefix##_list(struct netctl *c, int argc, char **argv, struct plumb_err *e)     \
 	{                                                                                          \
-		return masq_list_kind(c, argc, argv, kind, e);                                          \
+		return masq_list_kind(c, argc, argv, kind, e);                                     \
 	}
 
 MASQ_VERBS(masq, NAT_MASQ_SUBNET)
 MASQ_VERBS(excl, NAT_MASQ_EXCLUDE)
 
 static const struct netctl_cmd masq_cmds[] = {
-	{"add", masq_add, "CIDR... [--owner TAG] [--ns NS]",
-	 "masquerade traffic from a pod subnet (to destinations not excluded)"},
-	{"del", masq_del, "CIDR... [--ns NS]", "stop masquerading a subnet"},
-	{"list", masq_list, "[--ns NS]", "masqueraded subnets and pods"},
+    {"add", masq_add, "CIDR... | --pod IP... [--except-to NET] [--owner TAG] [--ns NS]",
+     "masquerade traffic from a pod subnet, or from pod addresses except to their network"},
+    {"del", masq_del, "CIDR... | --pod IP... [--except-to NET] [--ns NS]",
+     "stop masquerading a subnet or pods"},
+    {"list", masq_list, "[--ns NS]", "masqueraded subnets and pods"},
 };
 
 static const struct netctl_cmd excl_cmds[] = {
-	{"add", excl_add, "CIDR... [--owner TAG] [--ns NS]",
-	 "never masquerade traffic to these destinations (cluster ranges)"},
-	{"del", excl_del, "CIDR... [--ns NS]", "remove excluded destinations"},
-	{"list", excl_list, "[--ns NS]", "excluded destinations"},
+    {"add", excl_add, "CIDR... [--owner TAG] [--ns NS]",
+     "never masquerade traffic to these destinations (cluster ranges)"},
+    {"del", excl_del, "CIDR... [--ns NS]", "remove excluded destinations"},
+    {"list", excl_list, "[--ns NS]", "excluded destinations"},
 };
 
 static int nat_masq(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -246,9 +265,9 @@ static int port_parse(const struct netctl *ctx, char **pos, size_t np, const cha
 		return netctl_usage_err(ctx, err, "invalid host port '%s' (want 1-65535 or A-B)",
 					pos[1]);
 	if (np > 2 && nat_addr_port_parse(pos[2], &p->ip, &p->port) < 0)
-		return netctl_usage_err(ctx, err,
-					"invalid container address '%s' (want IP:PORT or [IPv6]:PORT)",
-					pos[2]);
+		return netctl_usage_err(
+		    ctx, err, "invalid container address '%s' (want IP:PORT or [IPv6]:PORT)",
+		    pos[2]);
 	if (host_ip && plumb_ip_parse(host_ip, &p->host_ip) < 0)
 		return netctl_usage_err(ctx, err, "invalid --host-ip '%s'", host_ip);
 	if (owner && snprintf(p->owner, sizeof(p->owner), "%s", owner) >= (int)sizeof(p->owner))
@@ -261,9 +280,9 @@ static int port_change(struct netctl *ctx, int argc, char **argv, bool add, stru
 	_cleanup_nat_ struct nat n = {0};
 	const char *ns = NULL, *host_ip = NULL, *owner = NULL;
 	const struct netctl_opt opts[] = {
-		{"--ns", OPT_STR, &ns},
-		{"--host-ip", OPT_STR, &host_ip},
-		{"--owner", OPT_STR, &owner},
+	    {"--ns", OPT_STR, &ns},
+	    {"--host-ip", OPT_STR, &host_ip},
+	    {"--owner", OPT_STR, &owner},
 	};
 	struct nat_port p;
 	char *pos[3];
@@ -295,12 +314,13 @@ static int port_del(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 static json_t *port_json(const struct nat_port *p)
 {
 	char h[PLUMB_IP_STRLEN], c[PLUMB_IP_STRLEN];
-	json_t *o = json_pack("{s:s, s:i, s:s, s:i}", "proto", nat_proto_name(p->proto),
-			      "host_port", p->host_port, "ip", plumb_ip_str(&p->ip, c, sizeof(c)),
-			      "port", p->port);
+	json_t *o =
+	    json_pack("{s:s, s:i, s:s, s:i}", "proto", nat_proto_name(p->proto), "host_port",
+		      p->host_port, "ip", plumb_ip_str(&p->ip, c, sizeof(c)), "port", p->port);
 
 	if (p->host_ip.family)
-		json_object_set_new(o, "host_ip", json_string(plumb_ip_str(&p->host_ip, h, sizeof(h))));
+		json_object_set_new(o, "host_ip",
+				    json_string(plumb_ip_str(&p->host_ip, h, sizeof(h))));
 	if (p->owner[0])
 		json_object_set_new(o, "owner", json_string(p->owner));
 	return o;
@@ -311,7 +331,8 @@ static void port_text(FILE *f, json_t *result)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(result, i, v) {
+	json_array_foreach(result, i, v)
+	{
 		const char *hip = json_string_value(json_object_get(v, "host_ip"));
 		const char *ip = json_string_value(json_object_get(v, "ip"));
 		const char *owner = json_string_value(json_object_get(v, "owner"));
@@ -366,11 +387,11 @@ static int port_list(struct netctl *ctx, int argc, char **argv, struct plumb_err
 }
 
 static const struct netctl_cmd port_cmds[] = {
-	{"add", port_add, "tcp|udp|sctp HOSTPORT[-END] IP:PORT [--host-ip IP] [--owner TAG] [--ns NS]",
-	 "publish a container port (or a range) on the node"},
-	{"del", port_del, "tcp|udp|sctp HOSTPORT[-END] [IP:PORT] [--host-ip IP] [--ns NS]",
-	 "withdraw a published port"},
-	{"list", port_list, "[--ns NS]", "published ports"},
+    {"add", port_add, "tcp|udp|sctp HOSTPORT[-END] IP:PORT [--host-ip IP] [--owner TAG] [--ns NS]",
+     "publish a container port (or a range) on the node"},
+    {"del", port_del, "tcp|udp|sctp HOSTPORT[-END] [IP:PORT] [--host-ip IP] [--ns NS]",
+     "withdraw a published port"},
+    {"list", port_list, "[--ns NS]", "published ports"},
 };
 
 static int nat_port(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -378,6 +399,68 @@ static int nat_port(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 	ctx->verb = "nat port";
 	return netctl_dispatch(ctx, "nat port", port_cmds, ARRAY_SIZE(port_cmds), argc + 1,
 			       argv - 1, err);
+}
+
+/* ---- MAC spoofing check ---- */
+
+static int mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6 ||
+	    strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int macspoof_change(struct netctl *ctx, int argc, char **argv, bool add,
+			   struct plumb_err *err)
+{
+	_cleanup_nat_ struct nat n = {0};
+	const char *ns = NULL, *owner = NULL;
+	const struct netctl_opt opts[] = {{"--ns", OPT_STR, &ns}, {"--owner", OPT_STR, &owner}};
+	uint8_t mac[6];
+	char *pos[2];
+	size_t np;
+	int r = netctl_parse(ctx, argc, argv, opts, add ? 2 : 1, pos, 2, 2, &np, err);
+
+	if (r < 0)
+		return r;
+	if (mac_parse(pos[1], mac) < 0)
+		return netctl_usage_err(
+		    ctx, err, "invalid MAC address '%s' (want aa:bb:cc:dd:ee:ff)", pos[1]);
+	r = nat_at(&n, ns, err);
+	if (r < 0)
+		return r;
+	return add ? nat_macspoof_add(&n, pos[0], mac, owner, err)
+		   : nat_macspoof_del(&n, pos[0], mac, err);
+}
+
+static int macspoof_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
+{
+	return macspoof_change(ctx, argc, argv, true, err);
+}
+
+static int macspoof_del(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
+{
+	return macspoof_change(ctx, argc, argv, false, err);
+}
+
+static const struct netctl_cmd macspoof_cmds[] = {
+    {"add", macspoof_add, "PORT MAC [--owner TAG] [--ns NS]",
+     "drop frames entering the bridge from PORT whose source MAC is not MAC"},
+    {"del", macspoof_del, "PORT MAC [--ns NS]", "stop checking PORT"},
+};
+
+static int nat_macspoof(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
+{
+	ctx->verb = "nat macspoof";
+	return netctl_dispatch(ctx, "nat macspoof", macspoof_cmds, ARRAY_SIZE(macspoof_cmds),
+			       argc + 1, argv - 1, err);
 }
 
 /* ---- show, flush, owners ---- */
@@ -428,7 +511,8 @@ static int nat_show(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 		json_decref(masq);
 		return r;
 	}
-	netctl_output(ctx, json_pack("{s:b, s:o, s:o}", "table", 1, "masquerade", masq, "ports", ports),
+	netctl_output(ctx,
+		      json_pack("{s:b, s:o, s:o}", "table", 1, "masquerade", masq, "ports", ports),
 		      show_text);
 	return 0;
 }
@@ -476,14 +560,15 @@ static int nat_gc_cmd(struct netctl *ctx, int argc, char **argv, struct plumb_er
 }
 
 static const struct netctl_cmd nat_cmds[] = {
-	{"masq", nat_masq, "add|del|list ...", "masquerade pod subnets"},
-	{"exclude", nat_exclude, "add|del|list ...", "destinations never masqueraded"},
-	{"port", nat_port, "add|del|list ...", "publish container ports on the node"},
-	{"show", nat_show, "[--ns NS]", "everything plumb programmed in table inet plumb"},
-	{"flush", nat_flush, "[--ns NS]", "remove table inet plumb (and nothing else)"},
-	{"owner-del", nat_owner_del_cmd, "TAG [--ns NS]", "remove every element tagged TAG"},
-	{"gc", nat_gc_cmd, "PREFIX [VALID-TAG...] [--ns NS]",
-	 "remove elements tagged PREFIX* that are not in the valid list"},
+    {"masq", nat_masq, "add|del|list ...", "masquerade pod subnets"},
+    {"exclude", nat_exclude, "add|del|list ...", "destinations never masqueraded"},
+    {"port", nat_port, "add|del|list ...", "publish container ports on the node"},
+    {"macspoof", nat_macspoof, "add|del PORT MAC ...", "source MAC check on bridge ports"},
+    {"show", nat_show, "[--ns NS]", "everything plumb programmed in table inet plumb"},
+    {"flush", nat_flush, "[--ns NS]", "remove tables inet/bridge plumb (and nothing else)"},
+    {"owner-del", nat_owner_del_cmd, "TAG [--ns NS]", "remove every element tagged TAG"},
+    {"gc", nat_gc_cmd, "PREFIX [VALID-TAG...] [--ns NS]",
+     "remove elements tagged PREFIX* that are not in the valid list"},
 };
 
 int netctl_nat(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)

@@ -85,5 +85,7 @@ int netctl_addr(struct netctl *ctx, int argc, char **argv, struct plumb_err *err
 int netctl_route(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_nat(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_ipam(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_node(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 
 #endif

@@ -12,7 +12,8 @@ static void route_text(FILE *f, json_t *result)
 	json_t *v, *x;
 	size_t i;
 
-	json_array_foreach(result, i, v) {
+	json_array_foreach(result, i, v)
+	{
 		fprintf(f, "%s", json_string_value(json_object_get(v, "dst")));
 		if ((x = json_object_get(v, "gateway")))
 			fprintf(f, " via %s", json_string_value(x));
@@ -28,17 +29,16 @@ static void route_text(FILE *f, json_t *result)
 }
 
 /* "DST|default[-4|-6] [--via IP] [--dev IF] [--metric N] [--onlink] [--ns NS]". */
-static int route_change(struct netctl *ctx, int argc, char **argv, bool add,
-			struct plumb_err *err)
+static int route_change(struct netctl *ctx, int argc, char **argv, bool add, struct plumb_err *err)
 {
 	_cleanup_ns_ struct netctl_ns ns = NETCTL_NS_INIT;
 	const char *ns_name = NULL, *via = NULL, *dev = NULL;
 	uint64_t metric = 0;
 	bool onlink = false, v6 = false;
 	const struct netctl_opt opts[] = {
-		{"--ns", OPT_STR, &ns_name},		 {"--via", OPT_STR, &via},
-		{"--dev", OPT_STR, &dev},	 {"--metric", OPT_UINT, &metric, UINT32_MAX},
-		{"--onlink", OPT_FLAG, &onlink}, {"-6", OPT_FLAG, &v6},
+	    {"--ns", OPT_STR, &ns_name},     {"--via", OPT_STR, &via},
+	    {"--dev", OPT_STR, &dev},	     {"--metric", OPT_UINT, &metric, UINT32_MAX},
+	    {"--onlink", OPT_FLAG, &onlink}, {"-6", OPT_FLAG, &v6},
 	};
 	struct plumb_route rt = {0};
 	char *pos[1];
@@ -62,8 +62,8 @@ static int route_change(struct netctl *ctx, int argc, char **argv, bool add,
 			return r;
 	}
 	if (rt.gw.family && rt.gw.family != rt.dst.ip.family)
-		return netctl_usage_err(ctx, err, "--via %s and destination %s differ in family", via,
-					pos[0]);
+		return netctl_usage_err(ctx, err, "--via %s and destination %s differ in family",
+					via, pos[0]);
 	if (add && !via && !dev)
 		return netctl_usage_err(ctx, err, "need --via IP or --dev IF");
 	rt.metric = (unsigned)metric;
@@ -100,7 +100,7 @@ static int route_show(struct netctl *ctx, int argc, char **argv, struct plumb_er
 	const char *ns_name = NULL;
 	bool v4 = false, v6 = false;
 	const struct netctl_opt opts[] = {
-		{"--ns", OPT_STR, &ns_name}, {"-4", OPT_FLAG, &v4}, {"-6", OPT_FLAG, &v6}};
+	    {"--ns", OPT_STR, &ns_name}, {"-4", OPT_FLAG, &v4}, {"-6", OPT_FLAG, &v6}};
 	int r, nlinks, nroutes;
 	json_t *result;
 	size_t n;
@@ -114,8 +114,11 @@ static int route_show(struct netctl *ctx, int argc, char **argv, struct plumb_er
 	nlinks = plumb_link_list(&ns.nl, &links, err);
 	if (nlinks < 0)
 		return nlinks;
-	nroutes = plumb_route_list(&ns.nl, v4 == v6 ? AF_UNSPEC : v4 ? AF_INET : AF_INET6, 0, &routes,
-				   err);
+	nroutes = plumb_route_list(&ns.nl,
+				   v4 == v6 ? AF_UNSPEC
+				   : v4	    ? AF_INET
+					    : AF_INET6,
+				   0, &routes, err);
 	if (nroutes < 0)
 		return nroutes;
 	result = json_array();
@@ -126,11 +129,11 @@ static int route_show(struct netctl *ctx, int argc, char **argv, struct plumb_er
 }
 
 static const struct netctl_cmd route_cmds[] = {
-	{"add", route_add, "DST|default [-6] [--via IP] [--dev IF] [--metric N] [--onlink] [--ns NS]",
-	 "add a route to the main table"},
-	{"del", route_del, "DST|default [-6] [--via IP] [--dev IF] [--metric N] [--ns NS]",
-	 "delete a route"},
-	{"show", route_show, "[-4|-6] [--ns NS]", "list the main table's unicast routes"},
+    {"add", route_add, "DST|default [-6] [--via IP] [--dev IF] [--metric N] [--onlink] [--ns NS]",
+     "add a route to the main table"},
+    {"del", route_del, "DST|default [-6] [--via IP] [--dev IF] [--metric N] [--ns NS]",
+     "delete a route"},
+    {"show", route_show, "[-4|-6] [--ns NS]", "list the main table's unicast routes"},
 };
 
 int netctl_route(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)

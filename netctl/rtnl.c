@@ -69,8 +69,8 @@ int netctl_parse_cidr(const struct netctl *ctx, const char *opt, const char *s,
 	return 0;
 }
 
-int netctl_parse_ip(const struct netctl *ctx, const char *opt, const char *s,
-		    struct plumb_ip *out, struct plumb_err *err)
+int netctl_parse_ip(const struct netctl *ctx, const char *opt, const char *s, struct plumb_ip *out,
+		    struct plumb_err *err)
 {
 	if (plumb_ip_parse(s, out) < 0)
 		return netctl_usage_err(ctx, err, "invalid IP address '%s' for %s", s, opt);
@@ -117,7 +117,9 @@ json_t *netctl_json_addr(const struct plumb_addr *a)
 
 	return json_pack("{s:s, s:s, s:s}", "address", plumb_cidr_str(&a->cidr, s, sizeof(s)),
 			 "family", a->cidr.ip.family == AF_INET ? "inet" : "inet6", "scope",
-			 a->scope == 0 ? "global" : a->scope == 253 ? "link" : "host");
+			 a->scope == 0	   ? "global"
+			 : a->scope == 253 ? "link"
+					   : "host");
 }
 
 json_t *netctl_json_route(const struct plumb_route *rt, const struct plumb_link *names, int n)

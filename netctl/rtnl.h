@@ -22,7 +22,10 @@ struct netctl_ns {
 	char name[64]; /* "pod1"; for netctl's own namespace, its /run/netns name
 			  if it has one, else "(current)" */
 };
-#define NETCTL_NS_INIT {.nl = {.nsfd = -1}, .fd = -1}
+#define NETCTL_NS_INIT                                                                             \
+	{                                                                                          \
+		.nl = {.nsfd = -1}, .fd = -1                                                       \
+	}
 
 /* Open ns->nl inside the namespace called ns_name (NULL: netctl's own). */
 int netctl_ns_open(const char *ns_name, struct netctl_ns *ns, struct plumb_err *err);
@@ -36,8 +39,8 @@ static inline void netctl_ns_closep(struct netctl_ns *ns)
 /* Parse a CIDR given to option opt ("--addr"); usage error naming both. */
 int netctl_parse_cidr(const struct netctl *ctx, const char *opt, const char *s,
 		      struct plumb_cidr *out, struct plumb_err *err);
-int netctl_parse_ip(const struct netctl *ctx, const char *opt, const char *s,
-		    struct plumb_ip *out, struct plumb_err *err);
+int netctl_parse_ip(const struct netctl *ctx, const char *opt, const char *s, struct plumb_ip *out,
+		    struct plumb_err *err);
 
 /* JSON objects (new references). names: the namespace's links, to turn ifindexes
  * into names (may be NULL). */

@@ -134,10 +134,13 @@ static void show_text(FILE *f, json_t *result)
 	json_t *ns, *l, *a, *r, *x;
 	size_t i, k, j;
 
-	json_array_foreach(result, i, ns) {
-		fprintf(f, "%snetns %s%s\n", i ? "\n" : "", json_string_value(json_object_get(ns, "name")),
+	json_array_foreach(result, i, ns)
+	{
+		fprintf(f, "%snetns %s%s\n", i ? "\n" : "",
+			json_string_value(json_object_get(ns, "name")),
 			json_is_true(json_object_get(ns, "current")) ? " (here)" : "");
-		json_array_foreach(json_object_get(ns, "links"), k, l) {
+		json_array_foreach(json_object_get(ns, "links"), k, l)
+		{
 			const char *kind = json_string_value(json_object_get(l, "kind"));
 
 			fprintf(f, "  %-16s %-7s %-4s mtu %lld",
@@ -152,10 +155,11 @@ static void show_text(FILE *f, json_t *result)
 					json_string_value(json_object_get(x, "ifname")),
 					json_string_value(json_object_get(x, "netns")));
 			fputc('\n', f);
-			json_array_foreach(json_object_get(l, "addresses"), j, a)
-				fprintf(f, "      %s\n", json_string_value(json_object_get(a, "address")));
+			json_array_foreach(json_object_get(l, "addresses"), j, a) fprintf(
+			    f, "      %s\n", json_string_value(json_object_get(a, "address")));
 		}
-		json_array_foreach(json_object_get(ns, "routes"), k, r) {
+		json_array_foreach(json_object_get(ns, "routes"), k, r)
+		{
 			fprintf(f, "  route %s", json_string_value(json_object_get(r, "dst")));
 			if ((x = json_object_get(r, "gateway")))
 				fprintf(f, " via %s", json_string_value(x));
@@ -220,7 +224,8 @@ static int show_collect(const struct netctl_strv *only, struct shown **out, int 
 		return nnames;
 	if (1 + only->n + (size_t)nnames > SHOW_MAX_NS) {
 		netns_list_free(names);
-		return plumb_err_set(err, E2BIG, "netctl show: more than %d namespaces", SHOW_MAX_NS);
+		return plumb_err_set(err, E2BIG, "netctl show: more than %d namespaces",
+				     SHOW_MAX_NS);
 	}
 	v = calloc(1 + only->n + (size_t)nnames, sizeof(*v));
 	if (!v) {
@@ -263,9 +268,10 @@ int netctl_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err
 	int r, n = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "help")) {
-		fprintf(ctx->out, "usage: netctl [-j] show [--ns NS]...\n"
-				  "  namespaces, their links (veth ends and where the other end is),\n"
-				  "  addresses and routes; without --ns: here and every /run/netns\n");
+		fprintf(ctx->out,
+			"usage: netctl [-j] show [--ns NS]...\n"
+			"  namespaces, their links (veth ends and where the other end is),\n"
+			"  addresses and routes; without --ns: here and every /run/netns\n");
 		return 0;
 	}
 	r = netctl_parse(ctx, argc - 1, argv + 1, opts, ARRAY_SIZE(opts), NULL, 0, 0, &npos, err);

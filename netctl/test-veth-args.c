@@ -42,12 +42,12 @@ static void test_everything(void **state)
 	struct veth_add_args a;
 	struct plumb_err err = {0};
 
-	assert_int_equal(parse(&a, &err, ARGV("--ns", "pod1", "--name", "net1", "--id", "c0ffee",
-					      "--bridge", "cni0", "--addr", "10.1.0.5/24",
-					      "--addr=fd00::5/64", "--gw", "10.1.0.1", "--gw",
-					      "fd00::1", "--mtu", "9000", "--mac",
-					      "02:00:00:00:00:05")),
-			 0);
+	assert_int_equal(
+	    parse(&a, &err,
+		  ARGV("--ns", "pod1", "--name", "net1", "--id", "c0ffee", "--bridge", "cni0",
+		       "--addr", "10.1.0.5/24", "--addr=fd00::5/64", "--gw", "10.1.0.1", "--gw",
+		       "fd00::1", "--mtu", "9000", "--mac", "02:00:00:00:00:05")),
+	    0);
 	assert_string_equal(a.cfg.ifname, "net1");
 	assert_string_equal(a.cfg.container_id, "c0ffee");
 	assert_string_equal(a.bridge, "cni0");
@@ -82,7 +82,8 @@ static void test_refusals_name_the_problem(void **state)
 	assert_int_equal(parse(&a, &err, ARGV("--ns", "p", "--mac", "02:00:00:00:00")), -EINVAL);
 	assert_string_equal(err.msg, "netctl veth add: invalid MAC '02:00:00:00:00' for --mac");
 	assert_int_equal(parse(&a, &err, ARGV("--ns", "p", "--name", "this-is-too-long")), -EINVAL);
-	assert_non_null(strstr(err.msg, "netctl veth add: interface name 'this-is-too-long' is too long"));
+	assert_non_null(
+	    strstr(err.msg, "netctl veth add: interface name 'this-is-too-long' is too long"));
 	assert_int_equal(parse(&a, &err, ARGV("--ns", "p", "--bridge", "a/b")), -EINVAL);
 	assert_non_null(strstr(err.msg, "invalid interface name 'a/b'"));
 	assert_int_equal(parse(&a, &err, ARGV("--ns", "p", "--mtu", "70000")), -EINVAL);
@@ -94,9 +95,9 @@ static void test_refusals_name_the_problem(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_everything),
-		cmocka_unit_test(test_refusals_name_the_problem),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_everything),
+	    cmocka_unit_test(test_refusals_name_the_problem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

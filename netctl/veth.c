@@ -17,11 +17,15 @@ int netctl_veth_add_parse(struct netctl *ctx, int argc, char **argv, struct veth
 			  struct plumb_err *err)
 {
 	const struct netctl_opt opts[] = {
-		{"--ns", OPT_STR, &a->ns},	       {"--name", OPT_STR, &a->name},
-		{"--host-name", OPT_STR, &a->host_name}, {"--id", OPT_STR, &a->id},
-		{"--bridge", OPT_STR, &a->bridge},     {"--mac", OPT_STR, &a->mac},
-		{"--addr", OPT_MULTI, &a->addrs},      {"--gw", OPT_MULTI, &a->gws},
-		{"--mtu", OPT_UINT, &a->mtu, 65535},
+	    {"--ns", OPT_STR, &a->ns},
+	    {"--name", OPT_STR, &a->name},
+	    {"--host-name", OPT_STR, &a->host_name},
+	    {"--id", OPT_STR, &a->id},
+	    {"--bridge", OPT_STR, &a->bridge},
+	    {"--mac", OPT_STR, &a->mac},
+	    {"--addr", OPT_MULTI, &a->addrs},
+	    {"--gw", OPT_MULTI, &a->gws},
+	    {"--mtu", OPT_UINT, &a->mtu, 65535},
 	};
 	size_t n;
 	int r;
@@ -86,7 +90,8 @@ static int veth_configure(struct plumb_nl *pod, const struct veth_add_args *a, i
 
 static json_t *pair_json(const struct veth_add_args *a, const struct veth_pair *p)
 {
-	json_t *host = netctl_json_link(&p->host, NULL, 0), *cont = netctl_json_link(&p->cont, NULL, 0);
+	json_t *host = netctl_json_link(&p->host, NULL, 0),
+	       *cont = netctl_json_link(&p->cont, NULL, 0);
 	json_t *addrs = json_array();
 
 	json_object_set_new(cont, "netns", json_string(a->ns));
@@ -154,8 +159,8 @@ static int veth_del(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 	const char *ns_name = NULL;
 	bool missing_ok = false;
 	const struct netctl_opt opts[] = {
-		{"--ns", OPT_STR, &ns_name},
-		{"--missing-ok", OPT_FLAG, &missing_ok},
+	    {"--ns", OPT_STR, &ns_name},
+	    {"--missing-ok", OPT_FLAG, &missing_ok},
 	};
 	char *pos[16];
 	size_t n;
@@ -243,14 +248,14 @@ static int veth_show(struct netctl *ctx, int argc, char **argv, struct plumb_err
 }
 
 static const struct netctl_cmd veth_cmds[] = {
-	{"add", veth_add,
-	 "--ns NS [--name eth0] [--host-name H | --id ID] [--bridge BR] [--addr CIDR]... "
-	 "[--gw IP]... [--mtu N] [--mac MAC]",
-	 "connect NS: a veth pair with its end in NS named --name, the host end on BR,\n"
-	 "      addresses and default routes; all undone if any step fails"},
-	{"del", veth_del, "NAME... [--ns NS] [--missing-ok]",
-	 "delete veth pairs by either end (the end named NAME in NS)"},
-	{"show", veth_show, "--ns NS [NAME]", "the veths in NS and their host ends here"},
+    {"add", veth_add,
+     "--ns NS [--name eth0] [--host-name H | --id ID] [--bridge BR] [--addr CIDR]... "
+     "[--gw IP]... [--mtu N] [--mac MAC]",
+     "connect NS: a veth pair with its end in NS named --name, the host end on BR,\n"
+     "      addresses and default routes; all undone if any step fails"},
+    {"del", veth_del, "NAME... [--ns NS] [--missing-ok]",
+     "delete veth pairs by either end (the end named NAME in NS)"},
+    {"show", veth_show, "--ns NS [NAME]", "the veths in NS and their host ends here"},
 };
 
 int netctl_veth(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)

@@ -97,7 +97,7 @@ refused "addr del of an absent address" "10.1.1.1/24 is not on" \
 	nc addr del 10.1.1.1/24 --dev eth0 --ns "$(N pod1)"
 refused "route add, unreachable gateway" "Nexthop has invalid gateway" \
 	nc route add 10.50.0.0/16 --via 10.99.0.1 --ns "$(N pod1)"
-refused "route add of an existing route" "route 'default via 172.27.0.1 dev #2' already exists in netns '$P-pod1'" \
+refused "route add of an existing route" "route 'default via 172.27.0.1 dev eth0' already exists in netns '$P-pod1'" \
 	nc route add default --via 172.27.0.1 --dev eth0 --ns "$(N pod1)"
 refused "route del of an absent route" "route '10.50.0.0/16' does not exist" \
 	nc route del 10.50.0.0/16 --ns "$(N pod1)"

@@ -45,6 +45,15 @@ check_match "text show: the veth line says where the other end is" \
 check_match "text show: the default route" "route default via 10.31.0.1 dev eth0" "$text"
 check_match "plain show includes netctl's own namespace, marked" "netns $P-host \(here\)" "$(nc show)"
 
+# --- gateway sysctls, in the bridge's namespace only
+check "bridge add --forward --route-localnet (on the existing bridge)" \
+	nc bridge add br0 --addr 10.31.0.1/24 --addr fd31::1/64 --forward --route-localnet
+check_eq "host: ip_forward on" 1 "$(nsx host cat /proc/sys/net/ipv4/ip_forward)"
+check_eq "host: IPv6 forwarding on (an IPv6 gateway address was given)" 1 \
+	"$(nsx host cat /proc/sys/net/ipv6/conf/all/forwarding)"
+check_eq "host: route_localnet on br0" 1 "$(nsx host cat /proc/sys/net/ipv4/conf/br0/route_localnet)"
+check_eq "pod1: ip_forward untouched" 0 "$(nsx pod1 cat /proc/sys/net/ipv4/ip_forward)"
+
 # --- bridge show / veth show
 bshow=$(jnc bridge show br0)
 check_eq "bridge show -j: addresses" "10.31.0.1/24 fd31::1/64" \
@@ -57,6 +66,13 @@ check_eq "veth show finds net1's host end (derived from id c0ffee + net1)" \
 	"$(jq -r '.[0].host.ifname' <<<"$vshow")" \
 	"$(nsx host ip -j link | jq -r '.[] | select(.ifalias=="plumb:c0ffee:net1") | .ifname')"
 
+# A runtime's 64-hex-digit container id is kept whole in the owner alias.
+long=$(printf 'ab%.0s' $(seq 32))
+check "veth add with a 64-character id" nc veth add --ns "$(N pod2)" --name net2 --id "$long" --bridge br0
+check_eq "the host end's alias holds the whole id" "plumb:$long:net2" \
+	"$(nsx host ip -j link | jq -r ".[] | select(.ifalias != null and (.ifalias | startswith(\"plumb:$long\"))) | .ifalias")"
+check "and it goes again" nc veth del --ns "$(N pod2)" net2
+
 # --- bridge port: hairpin, detach, attach
 check "hairpin on" nc bridge port "$host1" --hairpin on
 check_match "the kernel has hairpin on" "hairpin on" "$(nsx host bridge -d link show dev "$host1")"
@@ -68,6 +84,20 @@ check_fails "pod1 cannot reach the gateway while detached" nsx pod1 ping -c 1 -W
 check "attach" nc bridge port "$host1" --master br0
 check "pod1 reaches the gateway again" nsx pod1 ping -c 1 -W 2 10.31.0.1
 check_fails "--hairpin takes on|off" nc bridge port "$host1" --hairpin yes
+# attach + PVID in one command: on a kernel without bridge VLAN filtering the
+# PVID step fails, and the attach must be undone with it.
+check "detach for the PVID case" nc bridge port "$host1" --nomaster
+if out=$(nc bridge port "$host1" --master br0 --pvid 100 2>&1); then
+	check_match "the kernel has PVID 100 untagged" "100 PVID Egress Untagged" \
+		"$(nsx host bridge vlan show dev "$host1")"
+else
+	check_match "the refusal names the missing kernel option" \
+		"bridge port '$host1'.*CONFIG_BRIDGE_VLAN_FILTERING" "$out"
+	check_eq "rolled back: the port is not attached" "" \
+		"$(nsx host ip -j link show "$host1" | jq -r '.[0].master // empty')"
+	check "attach again" nc bridge port "$host1" --master br0
+fi
+check "pod1 reaches the gateway after the PVID case" nsx pod1 ping -c 1 -W 2 10.31.0.1
 
 # --- addr and route verbs inside a pod
 check "addr add --ns" nc addr add 10.31.9.2/24 --dev eth0 --ns "$(N pod1)"

@@ -104,11 +104,11 @@ static void test_create_rejects_bad_input_before_the_kernel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name_is_pinned),
-		cmocka_unit_test(test_name_shape),
-		cmocka_unit_test(test_name_depends_on_both_parts),
-		cmocka_unit_test(test_no_collision_in_10k_ids),
-		cmocka_unit_test(test_create_rejects_bad_input_before_the_kernel),
+	    cmocka_unit_test(test_name_is_pinned),
+	    cmocka_unit_test(test_name_shape),
+	    cmocka_unit_test(test_name_depends_on_both_parts),
+	    cmocka_unit_test(test_no_collision_in_10k_ids),
+	    cmocka_unit_test(test_create_rejects_bad_input_before_the_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,24 +36,25 @@ static int explain_exists(struct plumb_nl *host, struct plumb_nl *pod,
 			  const struct veth_config *cfg, const char *hname, struct plumb_err *err)
 {
 	struct plumb_link l;
-	char mine[64];
+	char mine[sizeof(l.alias)];
 
 	if (plumb_link_get(host, hname, 0, &l, NULL) == 0) {
 		if (!cfg->host_name && cfg->container_id) {
 			owner_alias(cfg, mine, sizeof(mine));
 			if (!strncmp(l.alias, "plumb:", 6) && strcmp(l.alias, mine))
 				return plumb_err_set(
-					err, EEXIST,
-					"host interface '%s' for container '%s' ifname '%s' "
-					"collides with the one of '%s' in netns '%s' (hash "
-					"collision): delete one, or pass a host name",
-					hname, cfg->container_id, cfg->ifname, l.alias + 6,
-					plumb_nl_ns(host));
+				    err, EEXIST,
+				    "host interface '%s' for container '%s' ifname '%s' "
+				    "collides with the one of '%s' in netns '%s' (hash "
+				    "collision): delete one, or pass a host name",
+				    hname, cfg->container_id, cfg->ifname, l.alias + 6,
+				    plumb_nl_ns(host));
 			return plumb_err_set(err, EEXIST,
 					     "host interface '%s' for container '%s' ifname '%s' "
 					     "already exists in netns '%s'%s%s",
-					     hname, cfg->container_id, cfg->ifname, plumb_nl_ns(host),
-					     l.alias[0] ? " with alias " : "", l.alias);
+					     hname, cfg->container_id, cfg->ifname,
+					     plumb_nl_ns(host), l.alias[0] ? " with alias " : "",
+					     l.alias);
 		}
 		return plumb_err_set(err, EEXIST, "interface '%s' already exists in netns '%s'",
 				     hname, plumb_nl_ns(host));
@@ -61,8 +62,8 @@ static int explain_exists(struct plumb_nl *host, struct plumb_nl *pod,
 	if (plumb_link_get(pod, cfg->ifname, 0, &l, NULL) == 0)
 		return plumb_err_set(err, EEXIST, "interface '%s' already exists in netns '%s'",
 				     cfg->ifname, plumb_nl_ns(pod));
-	return plumb_err_set(err, EEXIST, "veth '%s'/'%s': already exists (netns '%s'/'%s')",
-			     hname, cfg->ifname, plumb_nl_ns(host), plumb_nl_ns(pod));
+	return plumb_err_set(err, EEXIST, "veth '%s'/'%s': already exists (netns '%s'/'%s')", hname,
+			     cfg->ifname, plumb_nl_ns(host), plumb_nl_ns(pod));
 }
 
 /* The one RTM_NEWLINK that makes the pair, both ends final. */
@@ -99,8 +100,9 @@ static int pair_add(struct plumb_nl *host, struct plumb_nl *pod, const struct ve
 		host->extack[0] = '\0';
 		return explain_exists(host, pod, cfg, hname, err);
 	}
-	return plumb_nl_error(host, r, err, "create veth '%s' (peer '%s' in netns '%s') in netns '%s'",
-			      hname, cfg->ifname, plumb_nl_ns(pod), plumb_nl_ns(host));
+	return plumb_nl_error(host, r, err,
+			      "create veth '%s' (peer '%s' in netns '%s') in netns '%s'", hname,
+			      cfg->ifname, plumb_nl_ns(pod), plumb_nl_ns(host));
 }
 
 /* Everything after the create, in the pod namespace. */
@@ -132,12 +134,13 @@ static int pod_side(struct plumb_nl *pod, const struct veth_config *cfg, struct 
 int veth_pair_create(struct plumb_nl *host, struct plumb_nl *pod, const struct veth_config *cfg,
 		     struct veth_pair *out, struct plumb_err *err)
 {
-	char hname[IFNAMSIZ], alias[64];
+	char hname[IFNAMSIZ], alias[sizeof(((struct plumb_link *)0)->alias)];
 	struct veth_pair p;
 	int r;
 
 	if (pod->nsfd < 0)
-		return plumb_err_set(err, EINVAL, "veth: the pod socket was opened without a netns");
+		return plumb_err_set(err, EINVAL,
+				     "veth: the pod socket was opened without a netns");
 	r = plumb_link_name_check(cfg->ifname, err);
 	if (r < 0)
 		return r;
@@ -149,8 +152,8 @@ int veth_pair_create(struct plumb_nl *host, struct plumb_nl *pod, const struct v
 	} else if (cfg->container_id && *cfg->container_id) {
 		veth_host_name(cfg->container_id, cfg->ifname, hname);
 	} else {
-		return plumb_err_set(err, EINVAL, "veth for '%s': need a container id or a host name",
-				     cfg->ifname);
+		return plumb_err_set(
+		    err, EINVAL, "veth for '%s': need a container id or a host name", cfg->ifname);
 	}
 
 	r = pair_add(host, pod, cfg, hname, err);
@@ -198,10 +201,10 @@ int veth_pair_delete(struct plumb_nl *nl, const char *name, struct plumb_err *er
 	if (r < 0)
 		return r;
 	if (strcmp(l.kind, "veth"))
-		return plumb_err_set(err, EINVAL,
-				     "interface '%s' in netns '%s' is %s%s, not a veth: not deleting it",
-				     name, plumb_nl_ns(nl), l.kind[0] ? "a " : "a device of no kind",
-				     l.kind);
+		return plumb_err_set(
+		    err, EINVAL,
+		    "interface '%s' in netns '%s' is %s%s, not a veth: not deleting it", name,
+		    plumb_nl_ns(nl), l.kind[0] ? "a " : "a device of no kind", l.kind);
 	r = plumb_link_del(nl, l.ifindex, err);
 	if (r == -ENODEV) { /* raced with another delete: gone is what we wanted */
 		plumb_err_clear(err);
@@ -220,8 +223,8 @@ int veth_peer_find(struct plumb_nl *pod, const char *ifname, struct plumb_nl *ho
 	if (r < 0)
 		return r;
 	if (strcmp(c.kind, "veth") || !c.peer_ifindex)
-		return plumb_err_set(err, ENODEV, "interface '%s' in netns '%s' is not a veth", ifname,
-				     plumb_nl_ns(pod));
+		return plumb_err_set(err, ENODEV, "interface '%s' in netns '%s' is not a veth",
+				     ifname, plumb_nl_ns(pod));
 	r = plumb_link_get(host, NULL, c.peer_ifindex, &h, NULL);
 	/* Indexes are per namespace: the link found must be a veth pointing back. */
 	if (r < 0 || strcmp(h.kind, "veth") || h.peer_ifindex != c.ifindex)

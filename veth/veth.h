@@ -40,8 +40,8 @@ struct veth_config {
 	const char *host_name;	  /* NULL: veth_host_name(container_id, ifname) */
 	unsigned mtu;		  /* both ends; 0 = kernel default (1500) */
 	bool has_mac;
-	uint8_t mac[6];		  /* container end's MAC when has_mac, else random */
-	int master;		  /* host end enslaved to this bridge ifindex at birth; 0 none */
+	uint8_t mac[6]; /* container end's MAC when has_mac, else random */
+	int master;	/* host end enslaved to this bridge ifindex at birth; 0 none */
 	/* Turn IPv6 DAD off on the container end (accept_dad=0 before it comes up),
 	 * so neither its link-local nor any later address waits as "tentative". */
 	bool no_dad;

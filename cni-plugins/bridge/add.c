@@ -61,14 +61,21 @@ static void bridge_addrs(struct add_ctx *c, struct bridge_config *cfg)
 	}
 }
 
-/* forceAddress: drop the bridge's other addresses inside a gateway's subnet. */
+/* forceAddress: drop an existing bridge's other addresses inside a gateway's
+ * subnet before ours go on (deleting a primary IPv4 address after would take
+ * our then-secondary one with it). */
 static int force_addresses(struct add_ctx *c, const struct bridge_config *cfg,
 			   struct plumb_err *err)
 {
 	_cleanup_free_ struct plumb_addr *have = NULL;
-	int n = plumb_addr_list(&c->host, c->br.link.ifindex, AF_UNSPEC, &have, err);
+	struct plumb_link br;
+	int n = bridge_get(&c->host, cfg->name, &br, err);
 
-	if (n < 0)
+	if (n == -ENODEV) {
+		plumb_err_clear(err);
+		return 0;
+	}
+	if (n < 0 || (n = plumb_addr_list(&c->host, br.ifindex, AF_UNSPEC, &have, err)) < 0)
 		return n;
 	for (int i = 0; i < n; i++)
 		for (size_t j = 0; j < cfg->naddrs; j++) {
@@ -79,7 +86,7 @@ static int force_addresses(struct add_ctx *c, const struct bridge_config *cfg,
 			    !plumb_cidr_contains(&net, &have[i].cidr.ip) ||
 			    plumb_cidr_equal(&have[i].cidr, &cfg->addrs[j]))
 				continue;
-			int r = plumb_addr_del(&c->host, c->br.link.ifindex, &have[i].cidr, err);
+			int r = plumb_addr_del(&c->host, br.ifindex, &have[i].cidr, err);
 
 			if (r < 0 && r != -EADDRNOTAVAIL)
 				return r;
@@ -139,11 +146,11 @@ static int setup_bridge(struct add_ctx *c, struct plumb_err *err)
 	int r;
 
 	bridge_addrs(c, &cfg);
+	if (c->bc.force_address && (r = force_addresses(c, &cfg, err)) < 0)
+		return r;
 	r = bridge_ensure(&c->host, &cfg, &c->br, err);
 	if (r >= 0 && c->br.created)
 		r = pin_bridge_mac(c, err);
-	if (r >= 0 && c->bc.force_address && !c->br.created)
-		r = force_addresses(c, &cfg, err);
 	if (r >= 0 && c->bc.is_gateway)
 		r = enable_forwarding(c, err);
 	return r;

@@ -6,8 +6,9 @@
  * variables, the config on stdin, prevResult, runtimeConfig capabilities, results
  * in the requested cniVersion, error objects with the spec's well-known codes,
  * and running a delegate (IPAM) plugin found on CNI_PATH.
- * Never touches: the kernel. Plugins do their work through the modules (bridge,
- * veth, ipam, nat) with the plain structs declared here.
+ * Never touches: links, addresses or routes (plugins do that through bridge/ and
+ * veth/). It does run the shared parts of plugins: host-local through ipam/ and
+ * removing a plugin's nftables elements by attachment through nat/.
  * Namespace: none; it runs wherever the plugin runs (the runtime's namespace).
  *
  * This is the only place among the plugins that includes jansson: plugins read
@@ -293,6 +294,16 @@ int cni_hostlocal_gc(struct cni_req *req, struct plumb_err *err);
  * lands in req->code. */
 int cni_ipam_run(struct cni_req *req, enum cni_cmd cmd, struct cni_result *res,
 		 struct plumb_err *err);
+
+/* nftables elements (nat/) of one attachment are tagged
+ * "<plugin>/<network>/<container id>/<ifname>". cni_nat_owner writes the tag;
+ * cni_nat_del removes every element of `plugin` for this attachment (none is
+ * success); cni_nat_gc removes those of attachments not in
+ * conf.valid (GC). */
+int cni_nat_owner(const struct cni_req *req, const char *plugin, char *buf, size_t len,
+		  struct plumb_err *err);
+int cni_nat_del(const struct cni_req *req, const char *plugin, struct plumb_err *err);
+int cni_nat_gc(const struct cni_req *req, const char *plugin, struct plumb_err *err);
 
 /* The marker our plugins embed (see cni_delegate_is_ours). */
 extern const char cni_plumb_marker[];

@@ -4,10 +4,8 @@
  * call, O(1) per packet however many ports are published). Chained after
  * bridge; the result is prevResult unchanged, as with the reference.
  *
- * Elements carry the owner tag the bridge plugin uses for the same attachment
- * ("cni/<network>/<id>/<ifname>"), so GC of either plugin collects both; DEL
- * here removes only this attachment's ports (the bridge's masquerade stays for
- * the bridge's own DEL). */
+ * Elements carry the owner tag "portmap/<network>/<id>/<ifname>", so DEL and
+ * GC find this plugin's elements (and only them) without the pod's namespace. */
 #include "cni-plugins/lib/cni.h"
 #include "nat/nat.h"
 
@@ -35,15 +33,6 @@ static int pm_conf_parse(struct cni_req *req, struct pm_conf *pc, struct plumb_e
 	return r;
 }
 
-static int owner_of(struct cni_req *req, char *buf, struct plumb_err *err)
-{
-	int r = nat_owner_cni(buf, NAT_OWNER_MAX, req->conf.name, req->env.container_id,
-			      req->env.ifname);
-
-	return r < 0 ? plumb_err_set(err, r, "network name and container id are too long for a "
-				     "rule tag") : 0;
-}
-
 /* Mappings x container addresses of the matching family. */
 static int build(struct cni_req *req, struct nat_port **out, size_t *n, struct plumb_err *err)
 {
@@ -53,7 +42,7 @@ static int build(struct cni_req *req, struct nat_port **out, size_t *n, struct p
 	struct nat_port *p;
 	int r;
 
-	if ((r = owner_of(req, owner, err)) < 0)
+	if ((r = cni_nat_owner(req, "portmap", owner, sizeof(owner), err)) < 0)
 		return r;
 	p = calloc(rt->n_ports * prev->n_ips + 1, sizeof(*p));
 	if (!p)
@@ -115,7 +104,7 @@ static int mine(struct cni_req *req, struct nat *n, struct nat_port **out, size_
 
 	*cnt = 0;
 	*out = NULL;
-	if ((r = owner_of(req, owner, err)) < 0)
+	if ((r = cni_nat_owner(req, "portmap", owner, sizeof(owner), err)) < 0)
 		return r;
 	if ((r = nat_table_exists(n, err)) <= 0)
 		return r;
@@ -130,18 +119,7 @@ static int mine(struct cni_req *req, struct nat *n, struct nat_port **out, size_
 
 static int pm_del(struct cni_req *req, struct plumb_err *err)
 {
-	_cleanup_free_ struct nat_port *ports = NULL;
-	struct nat n = {0};
-	size_t cnt;
-	int r;
-
-	if ((r = nat_open(&n, -1, err)) < 0)
-		return r;
-	r = mine(req, &n, &ports, &cnt, err);
-	if (r >= 0 && cnt)
-		r = nat_port_del(&n, ports, cnt, err);
-	nat_close(&n);
-	return r < 0 ? r : 0;
+	return cni_nat_del(req, "portmap", err);
 }
 
 static int pm_check(struct cni_req *req, struct plumb_err *err)
@@ -181,31 +159,7 @@ static int pm_check(struct cni_req *req, struct plumb_err *err)
 
 static int pm_gc(struct cni_req *req, struct plumb_err *err)
 {
-	_cleanup_free_ char *owners = NULL;
-	_cleanup_free_ const char **valid = NULL;
-	char prefix[NAT_OWNER_MAX];
-	size_t nv = req->conf.n_valid;
-	struct nat n = {0};
-	int r;
-
-	if (snprintf(prefix, sizeof(prefix), "cni/%s/", req->conf.name) >= (int)sizeof(prefix))
-		return plumb_err_set(err, ENAMETOOLONG, "network name too long for a rule tag");
-	owners = calloc(nv + 1, NAT_OWNER_MAX);
-	valid = calloc(nv + 1, sizeof(*valid));
-	if (!owners || !valid)
-		return plumb_err_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < nv; i++) {
-		valid[i] = owners + i * NAT_OWNER_MAX;
-		nat_owner_cni(owners + i * NAT_OWNER_MAX, NAT_OWNER_MAX, req->conf.name,
-			      req->conf.valid[i].container_id, req->conf.valid[i].ifname);
-	}
-	if ((r = nat_open(&n, -1, err)) < 0)
-		return r;
-	r = nat_table_exists(&n, err);
-	if (r > 0)
-		r = nat_owner_gc(&n, prefix, valid, nv, err);
-	nat_close(&n);
-	return r < 0 ? r : 0;
+	return cni_nat_gc(req, "portmap", err);
 }
 
 int main(int argc, char **argv)
