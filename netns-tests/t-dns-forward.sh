@@ -6,6 +6,7 @@
 #   [host] plumb-dns
 #      h-up 10.203.0.1/24 ------------ up-h 10.203.0.2/24 [up]  dnsmasq: the upstream
 #      h-c  10.88.0.1/24 (gateway) --- c-h  10.88.0.5/24  [ctr] a client of the gateway
+#           fd00:88::1/64                   fd00:88::5/64
 #                                           10.77.0.5/32 (a source outside the network)
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +21,8 @@ nsx up ip addr add 10.203.0.2/24 dev up-h
 nsx host ip addr add 10.88.0.1/24 dev h-c
 nsx ctr ip addr add 10.88.0.5/24 dev c-h
 nsx ctr ip addr add 10.77.0.5/32 dev c-h
+nsx host ip addr add fd00:88::1/64 dev h-c nodad
+nsx ctr ip addr add fd00:88::5/64 dev c-h nodad
 D=$(mktemp -d /tmp/plumb-dns-test.XXXXXX)
 chmod 755 "$D"
 defer rm -rf "$D"
@@ -45,7 +48,8 @@ check "plumb-dns starts" h "$DNSD" --daemon --pidfile "$D/pid" --upstream 10.203
 PID=$(cat "$D/pid")
 defer 'kill $(cat '"$D"'/pid)'
 check "es1 registers" h "$NETCTL" dns add prod es1 --ip 10.1.0.2 --netns "$(N pod1)" --id c1
-check "the gateway listener for prod" h "$NETCTL" dns network prod --listen 10.88.0.1 --subnet 10.88.0.0/24
+check "the gateway listeners for prod (v4 and v6)" h "$NETCTL" dns network prod --listen 10.88.0.1 \
+	--listen fd00:88::1 --subnet 10.88.0.0/24 --subnet fd00:88::/64
 
 check_eq "a name it does not own comes from the upstream (after a dead one timed out)" \
 	"10.203.9.9" "$(ask pod1 +short @127.0.0.11 upstream.test A)"
@@ -60,6 +64,7 @@ check_eq "a TCP client's query is forwarded too" "10.203.9.9" "$(ask pod1 +tcp +
 
 # --- the gateway address, for its own network only ---------------------------
 check_eq "a container asks the gateway" "10.1.0.2" "$(ask ctr +short @10.88.0.1 es1 A)"
+check_eq "a container asks the IPv6 gateway" "10.1.0.2" "$(ask ctr +short @fd00:88::1 es1 A)"
 check_eq "the gateway forwards for its network" "10.203.9.9" "$(ask ctr +short @10.88.0.1 upstream.test A)"
 check_fails "a source outside the network gets nothing (not an open resolver)" \
 	nsx ctr dig +time=1 +tries=1 -b 10.77.0.5 @10.88.0.1 upstream.test A
