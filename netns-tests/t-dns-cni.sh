@@ -67,9 +67,12 @@ check_eq "another network's alias list was not applied" "NXDOMAIN" \
 check_match "busybox nslookup with the search domain finds es" "Address:? *10\.90\.0\." \
 	"$(nsx c3 sh -c "printf 'nameserver 10.90.0.1\nsearch dns.podman\n' >$D/resolv.conf; busybox nslookup es 10.90.0.1")"
 
+check "CHECK of es2 passes" cni_list node "$CNI_DIR" CHECK ctr2 eth0 "/run/netns/$(N c2)" "$LIST" "$RC" "$(cat "$D/r2")"
 check "DEL of es2" cni_list node "$CNI_DIR" DEL ctr2 eth0 "/run/netns/$(N c2)" "$LIST" "$RC"
 check_eq "es has one address left" "$IP1" "$(ask +short es A)"
 check "a second DEL of es2 succeeds" cni_list node "$CNI_DIR" DEL ctr2 eth0 "/run/netns/$(N c2)" "$LIST" "$RC"
+out=$(cni_conf "$LIST" 1 "$(cat "$D/r2")" "$RC" | cni node "$CNI_DIR" dnsname CHECK ctr2 eth0 "/run/netns/$(N c2)")
+check_match "dnsname CHECK of es2 after DEL says it is not registered" "ctr2 is not registered" "$out"
 check_eq "es2 is gone" "NXDOMAIN" "$(ask es2 A | sed -nE 's/.*status: ([A-Z]+).*/\1/p')"
 
 # dnsname alone (no prevResult) is a configuration error with a clear message

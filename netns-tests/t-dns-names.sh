@@ -30,6 +30,7 @@ check "es1 registers" h "$NETCTL" dns add prod es1 --ip 10.1.0.2 --alias es --ne
 check "es2 registers" h "$NETCTL" dns add prod es2 --ip 10.1.0.3 --alias es --netns "$(N pod2)" --id c2
 check "client registers" h "$NETCTL" dns add prod client --ip 10.1.0.4 --netns "$(N pod3)" --id c3
 check "secret registers on dev" h "$NETCTL" dns add dev secret --ip 10.2.0.9 --netns "$(N pod4)" --id c4
+check_match "netctl dns list shows es1 with its alias" "prod +es1 +c1 +10\.1\.0\.2 +es" "$(h "$NETCTL" dns list)"
 
 # --- the seeds' example: an alias shared by two containers -----------------
 a1=$(short pod3 es A | tr '\n' ' ')

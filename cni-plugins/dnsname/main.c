@@ -68,7 +68,7 @@ static const char *daemon_path(const struct dn_conf *dc, char *buf, size_t len)
 	return "plumb-dns";
 }
 
-static int request(const char *sock, json_t *req, struct plumb_err *err)
+static int request(const char *sock, json_t *req, json_t **out, struct plumb_err *err)
 {
 	_cleanup_free_ char *line = pjson_dumps(req), *reply = NULL;
 	_cleanup_json_ json_t *rep = NULL;
@@ -81,8 +81,11 @@ static int request(const char *sock, json_t *req, struct plumb_err *err)
 	if (r < 0)
 		return r;
 	rep = json_loads(reply, 0, NULL);
-	if (rep && json_is_true(json_object_get(rep, "ok")))
+	if (rep && json_is_true(json_object_get(rep, "ok"))) {
+		if (out)
+			*out = TAKE_PTR(rep);
 		return 0;
+	}
 	pjson_string(rep, "error", NULL, false, &msg, NULL);
 	return plumb_err_set(err, EINVAL, "plumb-dns: %s", msg ? msg : "request failed");
 }
@@ -199,7 +202,8 @@ static int dn_add(struct cni_req *req, struct cni_result *res, struct plumb_err 
 	}
 	net = network_req(req, &dc);
 	reg = register_req(req, &dc, name);
-	if ((r = request(dc.sock, net, err)) < 0 || (r = request(dc.sock, reg, err)) < 0)
+	if ((r = request(dc.sock, net, NULL, err)) < 0 ||
+	    (r = request(dc.sock, reg, NULL, err)) < 0)
 		return plumb_err_wrap(err, r, "network '%s'", req->conf.name);
 	*res = req->conf.prev;
 	fill_dns(req, &dc, res);
@@ -216,22 +220,33 @@ static int dn_del(struct cni_req *req, struct plumb_err *err)
 		return r;
 	o = json_pack("{s:s, s:s, s:s}", "cmd", "unregister", "network", req->conf.name, "id",
 		      req->env.container_id);
-	r = request(dc.sock, o, err);
+	r = request(dc.sock, o, NULL, err);
 	/* no daemon: nothing is registered, DEL is done */
 	if (r == -ENOENT || r == -ECONNREFUSED)
 		return 0;
 	return r;
 }
 
+/* CHECK: the daemon answers and still has this container on this network. */
 static int dn_check(struct cni_req *req, struct plumb_err *err)
 {
-	_cleanup_json_ json_t *o = json_pack("{s:s}", "cmd", "ping");
+	_cleanup_json_ json_t *o = json_pack("{s:s}", "cmd", "list"), *rep = NULL;
+	json_t *e;
 	struct dn_conf dc;
+	size_t i;
 	int r;
 
-	if ((r = dn_conf_parse(req, &dc, err)) < 0)
+	if ((r = dn_conf_parse(req, &dc, err)) < 0 || (r = request(dc.sock, o, &rep, err)) < 0)
 		return r;
-	return request(dc.sock, o, err);
+	json_array_foreach(json_object_get(rep, "entries"), i, e) {
+		const char *net = json_string_value(json_object_get(e, "network"));
+		const char *id = json_string_value(json_object_get(e, "id"));
+
+		if (net && id && !strcmp(net, req->conf.name) && !strcmp(id, req->env.container_id))
+			return 0;
+	}
+	return plumb_err_set(err, ENOENT, "container %s is not registered in plumb-dns on "
+			     "network '%s'", req->env.container_id, req->conf.name);
 }
 
 int main(int argc, char **argv)
