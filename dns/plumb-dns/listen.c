@@ -381,7 +381,8 @@ void udp_readable(struct srv *s, struct listener *l)
 {
 	struct udp_batch *b = s->udp;
 	/* replies go into s->out, one DNS_UDP_MAX slice per message */
-	_Static_assert(SRV_UDP_BATCH * DNS_UDP_MAX <= DNS_TCP_MAX + 1, "out too small");
+	_Static_assert(sizeof(((struct srv *)0)->out) >= SRV_UDP_BATCH * DNS_UDP_MAX &&
+			       sizeof(((struct srv *)0)->out) >= DNS_TCP_MAX, "out too small");
 
 	for (int round = 0; round < 8; round++) {
 		int n, nout = 0;

@@ -140,7 +140,7 @@ struct srv {
 	struct timespec resolv_mtime;
 	long next_check_ms;
 	struct udp_batch *udp;
-	uint8_t out[DNS_TCP_MAX];
+	uint8_t out[SRV_UDP_BATCH * DNS_UDP_MAX]; /* UDP: one slice per batched reply; TCP: all */
 };
 
 long srv_now_ms(void);
