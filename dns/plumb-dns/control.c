@@ -8,9 +8,11 @@
 #include "dns/plumb-dns/server.h"
 
 #include "common/cleanup.h"
+#include "common/file.h"
 #include "common/log.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <malloc.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -54,6 +56,13 @@ int ctl_open(struct srv *s, struct plumb_err *err)
 	}
 	unlink(s->o.control);
 	strcpy(sa.sun_path, s->o.control);
+	{
+		_cleanup_free_ char *dir = strdup(s->o.control);
+		int r = dir ? plumb_mkdir_p(dirname(dir), 0755, err) : -ENOMEM;
+
+		if (r < 0)
+			return r == -ENOMEM ? plumb_err_set(err, ENOMEM, "out of memory") : r;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return plumb_err_set(err, errno, "socket: %s", strerror(errno));
