@@ -6,6 +6,9 @@
   dns-raw.py pid SOCK                 print the daemon's pid (from ping)
   dns-raw.py raw ADDR HEX             send raw bytes over UDP, print the reply's rcode
                                       ("FORMERR", "NOERROR"...) or "noreply" after 1 s
+  dns-raw.py rawtcp ADDR HEX          the same over TCP (HEX is the whole stream, length
+                                      prefixes included): the first reply's rcode,
+                                      "closed" or "noreply"
 """
 import json, socket, sys
 
@@ -40,6 +43,23 @@ def raw(addr, data):
     return RCODES[rc] if rc < len(RCODES) else str(rc)
 
 
+def rawtcp(addr, data):
+    s = socket.create_connection((addr, 53), timeout=2)
+    s.sendall(data)
+    buf = b""
+    try:
+        while len(buf) < 2 or len(buf) < 2 + int.from_bytes(buf[:2], "big"):
+            chunk = s.recv(65536)
+            if not chunk:
+                return "closed"
+            buf += chunk
+    except socket.timeout:
+        return "noreply"
+    r = buf[2:]
+    rc = r[3] & 0xF
+    return RCODES[rc] if rc < len(RCODES) else str(rc)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "ctl":
@@ -54,5 +74,7 @@ if __name__ == "__main__":
         print(json.loads(ctl(sys.argv[2], '{"cmd":"ping"}'))["pid"])
     elif cmd == "raw":
         print(raw(sys.argv[2], bytes.fromhex(sys.argv[3])))
+    elif cmd == "rawtcp":
+        print(rawtcp(sys.argv[2], bytes.fromhex(sys.argv[3])))
     else:
         sys.exit(__doc__)

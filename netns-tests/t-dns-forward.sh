@@ -83,6 +83,12 @@ check_eq "a response is never answered" "noreply" \
 	"$(nsx pod1 "$RAW" raw 127.0.0.11 abcd81000001000000000000036573310000010001)"
 check_eq "well-formed raw query still answered" "NOERROR" \
 	"$(nsx pod1 "$RAW" raw 127.0.0.11 abcd01000001000000000000036573310000010001)"
+check_eq "over TCP, a lying message: FORMERR" "FORMERR" \
+	"$(nsx pod1 "$RAW" rawtcp 127.0.0.11 0015abcd01000001000500000000036573310000010001)"
+check_eq "over TCP, two queries in one segment: the first answered" "NOERROR" \
+	"$(nsx pod1 "$RAW" rawtcp 127.0.0.11 0015abcd010000010000000000000365733100000100010015abce01000001000000000000036573310000010001)"
+check_eq "over TCP, a zero-length message is not answered" "noreply" \
+	"$(nsx pod1 "$RAW" rawtcp 127.0.0.11 0000)"
 check "the daemon is alive after all that" kill -0 "$PID"
 
 # --- restart: the same names at once; upstreams from resolv.conf ----------------
