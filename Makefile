@@ -163,6 +163,11 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)PLUMB_BUILD=$(abspath $(O)) examples/demo.sh
 
+# The same network built by hand, one netctl command at a time.
+lab: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)PLUMB_BUILD=$(abspath $(O)) examples/lab-netctl.sh
+
 install: $(BINS) $(CNIS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(CNI_BIN_DIR)
 	$(if $(BINS),install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/)
@@ -174,7 +179,7 @@ clean:
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
 
-.PHONY: all deps unit netns check demo install clean format fuzz
+.PHONY: all deps unit netns check demo lab install clean format fuzz
 .DELETE_ON_ERROR:
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
