@@ -5,10 +5,10 @@
 
 #include "common/cleanup.h"
 #include "common/cidr.h"
+#include "dns/ctl-json.h"
 #include "dns/dns.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,25 +21,6 @@ static const char *sock_path(const char *opt)
 	return opt ? opt : env && *env ? env : DNS_CTL_SOCK_DEFAULT;
 }
 
-/* plumb-dns next to this netctl (a build tree or an install), else $PATH. */
-static const char *daemon_binary(char *buf, size_t len)
-{
-	const char *env = getenv("PLUMB_DNS_BIN");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		snprintf(buf, len, "%s/plumb-dns", dirname(self));
-		if (access(buf, X_OK) == 0)
-			return buf;
-	}
-	return "plumb-dns";
-}
-
 static int ensure(const char *sock, char *const *extra, struct plumb_err *err)
 {
 	char bin[PATH_MAX + 16];
@@ -47,32 +28,7 @@ static int ensure(const char *sock, char *const *extra, struct plumb_err *err)
 
 	if (asprintf(&lock, "%s.lock", sock) < 0)
 		return plumb_err_set(err, ENOMEM, "out of memory");
-	return dns_daemon_ensure(daemon_binary(bin, sizeof(bin)), sock, lock, extra, err);
-}
-
-/* Send req, return the reply object when "ok", else its error. */
-static int request(const char *sock, json_t *req, json_t **out, struct plumb_err *err)
-{
-	_cleanup_free_ char *line = pjson_dumps(req), *reply = NULL;
-	_cleanup_json_ json_t *rep = NULL;
-	const char *msg = NULL;
-	int r;
-
-	if (!line)
-		return plumb_err_set(err, ENOMEM, "out of memory");
-	r = dns_ctl_request(sock, line, &reply, 10000, err);
-	if (r < 0)
-		return r;
-	rep = json_loads(reply, 0, NULL);
-	if (!rep)
-		return plumb_err_set(err, EPROTO, "plumb-dns sent something that is not JSON");
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		pjson_string(rep, "error", NULL, false, &msg, NULL);
-		return plumb_err_set(err, EINVAL, "plumb-dns: %s", msg ? msg : "request failed");
-	}
-	if (out)
-		*out = TAKE_PTR(rep);
-	return 0;
+	return dns_daemon_ensure(dns_daemon_find(getenv("PLUMB_DNS_BIN"), bin, sizeof(bin)), sock, lock, extra, err);
 }
 
 static json_t *strv_json(const struct netctl_strv *v)
@@ -120,7 +76,7 @@ static int dns_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *
 	sock = sock_path(sock);
 	if ((r = ensure(sock, NULL, err)) < 0)
 		return r;
-	return request(sock, req, NULL, err);
+	return dns_ctl_call(sock, req, NULL, err);
 }
 
 static int dns_del(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -136,7 +92,7 @@ static int dns_del(struct netctl *ctx, int argc, char **argv, struct plumb_err *
 	if (r < 0)
 		return r;
 	req = json_pack("{s:s, s:s, s:s}", "cmd", "unregister", "network", pos[0], "id", pos[1]);
-	return request(sock_path(sock), req, NULL, err);
+	return dns_ctl_call(sock_path(sock), req, NULL, err);
 }
 
 static int dns_network(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
@@ -165,7 +121,7 @@ static int dns_network(struct netctl *ctx, int argc, char **argv, struct plumb_e
 	sock = sock_path(sock);
 	if ((r = ensure(sock, NULL, err)) < 0)
 		return r;
-	return request(sock, req, NULL, err);
+	return dns_ctl_call(sock, req, NULL, err);
 }
 
 static void list_text(FILE *f, json_t *rep)
@@ -204,7 +160,7 @@ static int dns_list(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 	r = netctl_parse(ctx, argc, argv, opts, ARRAY_SIZE(opts), NULL, 0, 0, &n, err);
 	if (r < 0)
 		return r;
-	r = request(sock_path(sock), req, &rep, err);
+	r = dns_ctl_call(sock_path(sock), req, &rep, err);
 	if (r < 0)
 		return r;
 	json_object_del(rep, "ok");

@@ -14,10 +14,10 @@
 #include "cni-plugins/lib/cni.h"
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "dns/ctl-json.h"
 #include "dns/dns.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,49 +46,6 @@ static int dn_conf_parse(struct cni_req *req, struct dn_conf *dc, struct plumb_e
 	return 0;
 }
 
-/* plumb-dns beside this plugin, or in ../bin (a build tree), or on $PATH. */
-static const char *daemon_path(const struct dn_conf *dc, char *buf, size_t len)
-{
-	char self[PATH_MAX], *dir;
-	ssize_t n;
-
-	if (dc->daemon)
-		return dc->daemon;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		dir = dirname(self);
-		snprintf(buf, len, "%s/plumb-dns", dir);
-		if (access(buf, X_OK) == 0)
-			return buf;
-		snprintf(buf, len, "%s/../bin/plumb-dns", dir);
-		if (access(buf, X_OK) == 0)
-			return buf;
-	}
-	return "plumb-dns";
-}
-
-static int request(const char *sock, json_t *req, json_t **out, struct plumb_err *err)
-{
-	_cleanup_free_ char *line = pjson_dumps(req), *reply = NULL;
-	_cleanup_json_ json_t *rep = NULL;
-	const char *msg = NULL;
-	int r;
-
-	if (!line)
-		return plumb_err_set(err, ENOMEM, "out of memory");
-	r = dns_ctl_request(sock, line, &reply, 10000, err);
-	if (r < 0)
-		return r;
-	rep = json_loads(reply, 0, NULL);
-	if (rep && json_is_true(json_object_get(rep, "ok"))) {
-		if (out)
-			*out = TAKE_PTR(rep);
-		return 0;
-	}
-	pjson_string(rep, "error", NULL, false, &msg, NULL);
-	return plumb_err_set(err, EINVAL, "plumb-dns: %s", msg ? msg : "request failed");
-}
 
 static int ensure_daemon(const struct dn_conf *dc, struct plumb_err *err)
 {
@@ -102,7 +59,7 @@ static int ensure_daemon(const struct dn_conf *dc, struct plumb_err *err)
 		extra[0] = "--state";
 		extra[1] = (char *)dc->state;
 	}
-	return dns_daemon_ensure(daemon_path(dc, bin, sizeof(bin)), dc->sock, lock, extra, err);
+	return dns_daemon_ensure(dns_daemon_find(dc->daemon, bin, sizeof(bin)), dc->sock, lock, extra, err);
 }
 
 /* The network's gateways become listeners; its subnets who may ask them. */
@@ -202,8 +159,8 @@ static int dn_add(struct cni_req *req, struct cni_result *res, struct plumb_err 
 	}
 	net = network_req(req, &dc);
 	reg = register_req(req, &dc, name);
-	if ((r = request(dc.sock, net, NULL, err)) < 0 ||
-	    (r = request(dc.sock, reg, NULL, err)) < 0)
+	if ((r = dns_ctl_call(dc.sock, net, NULL, err)) < 0 ||
+	    (r = dns_ctl_call(dc.sock, reg, NULL, err)) < 0)
 		return plumb_err_wrap(err, r, "network '%s'", req->conf.name);
 	*res = req->conf.prev;
 	fill_dns(req, &dc, res);
@@ -220,7 +177,7 @@ static int dn_del(struct cni_req *req, struct plumb_err *err)
 		return r;
 	o = json_pack("{s:s, s:s, s:s}", "cmd", "unregister", "network", req->conf.name, "id",
 		      req->env.container_id);
-	r = request(dc.sock, o, NULL, err);
+	r = dns_ctl_call(dc.sock, o, NULL, err);
 	/* no daemon: nothing is registered, DEL is done */
 	if (r == -ENOENT || r == -ECONNREFUSED)
 		return 0;
@@ -236,7 +193,7 @@ static int dn_check(struct cni_req *req, struct plumb_err *err)
 	size_t i;
 	int r;
 
-	if ((r = dn_conf_parse(req, &dc, err)) < 0 || (r = request(dc.sock, o, &rep, err)) < 0)
+	if ((r = dn_conf_parse(req, &dc, err)) < 0 || (r = dns_ctl_call(dc.sock, o, &rep, err)) < 0)
 		return r;
 	json_array_foreach(json_object_get(rep, "entries"), i, e) {
 		const char *net = json_string_value(json_object_get(e, "network"));
