@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/* Text forms of protocols, mappings and owner tags. Pure functions. */
+#include "nat/nat.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} protos[] = {{"tcp", IPPROTO_TCP}, {"udp", IPPROTO_UDP}, {"sctp", IPPROTO_SCTP}};
+
+const char *nat_proto_name(uint8_t proto)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
+	return NULL;
+}
+
+int nat_proto_parse(const char *s, uint8_t *proto)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (s && !strcasecmp(protos[i].name, s)) {
+			*proto = protos[i].proto;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static const char *ip_port(const struct plumb_ip *ip, uint16_t port, uint16_t count, char *buf,
+			   size_t len)
+{
+	char a[PLUMB_IP_STRLEN], p[16];
+
+	if (count > 1)
+		snprintf(p, sizeof(p), "%u-%u", port, port + count - 1);
+	else
+		snprintf(p, sizeof(p), "%u", port);
+	if (!ip->family)
+		snprintf(buf, len, "%s", p);
+	else if (ip->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%s", plumb_ip_str(ip, a, sizeof(a)), p);
+	else
+		snprintf(buf, len, "%s:%s", plumb_ip_str(ip, a, sizeof(a)), p);
+	return buf;
+}
+
+const char *nat_port_str(const struct nat_port *p, char *buf, size_t len)
+{
+	char h[80], c[80];
+	const char *name = nat_proto_name(p->proto);
+
+	snprintf(buf, len, "%s %s -> %s", name ? name : "?",
+		 ip_port(&p->host_ip, p->host_port, p->count, h, sizeof(h)),
+		 ip_port(&p->ip, p->port, p->count, c, sizeof(c)));
+	return buf;
+}
+
+int nat_addr_port_parse(const char *s, struct plumb_ip *ip, uint16_t *port)
+{
+	char host[PLUMB_IP_STRLEN + 2];
+	const char *colon, *ps;
+	unsigned long v;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(host))
+			return -EINVAL;
+		snprintf(host, sizeof(host), "%.*s", (int)(close - s - 1), s + 1);
+		ps = close + 2;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon || (size_t)(colon - s) >= sizeof(host))
+			return -EINVAL;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+		ps = colon + 1;
+	}
+	if (plumb_ip_parse(host, ip) < 0 || (s[0] == '[') != (ip->family == AF_INET6))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(ps, &end, 10);
+	if (!*ps || *end || errno || v == 0 || v > 65535 || *ps == '-' || *ps == '+')
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int nat_owner_cni(char *buf, size_t len, const char *network, const char *container_id,
+		  const char *ifname)
+{
+	int n = snprintf(buf, len, "cni/%s/%s/%s", network, container_id, ifname);
+
+	return n < 0 || (size_t)n >= len || (size_t)n >= NAT_OWNER_MAX ? -ENAMETOOLONG : 0;
+}
