@@ -139,7 +139,4 @@ struct nat_svc_dump {
 int nat_svc_dump(struct nat_svc *s, struct nat_svc_dump *d, struct plumb_err *err);
 void nat_svc_dump_free(struct nat_svc_dump *d);
 
-/* Remove the whole Service layout (chains, sets, maps) but not the table. */
-int nat_svc_teardown(struct nat_svc *s, struct plumb_err *err);
-
 #endif

@@ -16,6 +16,7 @@ static int cmd_help(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 
 static const struct netctl_cmd verbs[] = {
 	{"ns", netctl_ns, "add|del|list|exec ...", "network namespaces (compatible with ip netns)"},
+	{"svc", netctl_svc, "apply|list|show ...", "Kubernetes-shaped services (ClusterIP, NodePort) in table plumb"},
 	{"help", cmd_help, "[VERB]", "this help, or a verb's"},
 };
 

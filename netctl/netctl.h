@@ -78,5 +78,6 @@ void netctl_output(struct netctl *ctx, json_t *result, netctl_text_fn text);
 
 /* ---- verb families (one file each) ---- */
 int netctl_ns(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_svc(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 
 #endif

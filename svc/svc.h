@@ -198,4 +198,30 @@ void svc_plan_commit(struct svc_programmed *p, struct svc_plan *plan);
 /* Free a plan; serials it allocated go back unless it was committed. */
 void svc_plan_free(struct svc_programmed *p, struct svc_plan *plan);
 
+/* Adopt what the kernel holds (nat_svc_dump) into p: groups by the names in
+ * the element comments, classes, hairpins. */
+int svc_readback(const struct nat_svc_dump *d, struct svc_programmed *p);
+
+/* ---- the engine: store + programmed state + the kernel ---- */
+
+struct svc_engine;
+
+struct svc_sync_stats {
+	size_t added, deleted; /* elements */
+};
+
+/* Open table plumb's Service layout in the caller's namespace (bootstrapping
+ * it if missing) and read back what it holds. */
+int svc_engine_open(struct svc_engine **ret, struct plumb_err *err);
+void svc_engine_free(struct svc_engine *e);
+struct svc_store *svc_engine_store(struct svc_engine *e);
+struct svc_programmed *svc_engine_programmed(struct svc_engine *e);
+/* Make the kernel match the store for the services named, in one batch.
+ * Conflicts go to problems (and are left out); the rest is applied. */
+int svc_engine_sync(struct svc_engine *e, const struct svc_names *names,
+		    struct svc_names *problems, struct svc_sync_stats *st, struct plumb_err *err);
+/* The same for every service in the store or in the kernel. */
+int svc_engine_sync_all(struct svc_engine *e, struct svc_names *problems,
+			struct svc_sync_stats *st, struct plumb_err *err);
+
 #endif
