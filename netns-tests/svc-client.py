@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Client for the svc tests: real TCP connections through a service.
+
+  svc-client.py probe HOST PORT     one connection: "ok NAME", "refused", "timeout", "error X"
+  svc-client.py count HOST PORT N   N connections, one line "NAME COUNT" per answer
+                                     (failures counted as "!refused", "!timeout", ...)
+Each backend answers HTTP with its own name (busybox httpd). Every connection
+is bounded by a 2 s timeout, the whole run by N x 2 s.
+"""
+import socket
+import sys
+
+
+def one(host, port):
+    try:
+        s = socket.create_connection((host, port), timeout=2)
+    except ConnectionRefusedError:
+        return "!refused"
+    except socket.timeout:
+        return "!timeout"
+    except OSError as e:
+        return "!error-%d" % e.errno
+    try:
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        return "!timeout"
+    except OSError as e:
+        return "!error-%d" % e.errno
+    finally:
+        s.close()
+    body = data.split(b"\r\n\r\n", 1)[-1].decode(errors="replace").strip()
+    return body or "!empty"
+
+
+def main():
+    cmd, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if cmd == "probe":
+        r = one(host, port)
+        print(r[1:] if r.startswith("!") else "ok " + r)
+        return
+    counts = {}
+    for _ in range(int(sys.argv[4])):
+        r = one(host, port)
+        counts[r] = counts.get(r, 0) + 1
+    for k in sorted(counts):
+        print(k, counts[k])
+
+
+if __name__ == "__main__":
+    main()
