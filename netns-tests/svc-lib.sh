@@ -47,7 +47,7 @@ svc_topology() { # backend names... (b1 -> 10.1.0.2, b2 -> 10.1.0.3, ...)
 		i=$((i + 1))
 	done
 	for b in "$@"; do
-		wait_for 5 "backend $b answers" svc_answers c "$(svc_ip "$b")" 8080 "$b" || true
+		wait_for 30 "backend $b answers" svc_answers c "$(svc_ip "$b")" 8080 "$b" || true
 	done
 }
 

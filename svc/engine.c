@@ -27,7 +27,7 @@ void svc_engine_free(struct svc_engine *e)
 }
 
 /* Read the kernel's Service elements into a fresh programmed state. */
-static int engine_reload(struct svc_engine *e, struct plumb_err *err)
+int svc_engine_reload(struct svc_engine *e, struct plumb_err *err)
 {
 	struct nat_svc_dump d;
 	struct svc_programmed *p;
@@ -62,7 +62,7 @@ int svc_engine_open(struct svc_engine **ret, struct plumb_err *err)
 	if (r >= 0)
 		r = nat_svc_bootstrap(e->nft, err);
 	if (r >= 0)
-		r = engine_reload(e, err);
+		r = svc_engine_reload(e, err);
 	if (r < 0) {
 		svc_engine_free(e);
 		return r == -ENOMEM ? plumb_err_set(err, ENOMEM, "out of memory") : r;
@@ -102,7 +102,7 @@ int svc_engine_sync(struct svc_engine *e, const struct svc_names *names,
 		return plumb_err_set(err, -r, "planning the service changes: %s", strerror(-r));
 	b = svc_plan_batch(plan);
 	if (st)
-		*st = (struct svc_sync_stats){b->add.n, b->del.n};
+		*st = (struct svc_sync_stats){names->n, b->add.n, b->del.n};
 	r = nat_svc_commit(e->nft, b, err);
 	if (r >= 0)
 		svc_plan_commit(e->prog, plan);
@@ -111,7 +111,7 @@ int svc_engine_sync(struct svc_engine *e, const struct svc_names *names,
 		/* The kernel refused the whole batch: trust it, not memory. */
 		struct plumb_err e2 = {0};
 
-		(void)engine_reload(e, &e2);
+		(void)svc_engine_reload(e, &e2);
 	}
 	return r;
 }

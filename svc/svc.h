@@ -207,6 +207,7 @@ int svc_readback(const struct nat_svc_dump *d, struct svc_programmed *p);
 struct svc_engine;
 
 struct svc_sync_stats {
+	size_t services;       /* looked at */
 	size_t added, deleted; /* elements */
 };
 
@@ -214,6 +215,8 @@ struct svc_sync_stats {
  * it if missing) and read back what it holds. */
 int svc_engine_open(struct svc_engine **ret, struct plumb_err *err);
 void svc_engine_free(struct svc_engine *e);
+/* Forget the programmed state and read the kernel's again (SIGHUP). */
+int svc_engine_reload(struct svc_engine *e, struct plumb_err *err);
 struct svc_store *svc_engine_store(struct svc_engine *e);
 struct svc_programmed *svc_engine_programmed(struct svc_engine *e);
 /* Make the kernel match the store for the services named, in one batch.

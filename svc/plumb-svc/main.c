@@ -97,9 +97,8 @@ static int sync_and_log(struct svc_engine *e, struct svc_names *touched, bool al
 	if (r < 0)
 		log_error("%s: %s", why, plumb_err_msg(&err, r));
 	else
-		log_info("%s: %zu service%s, +%zu -%zu elements, %.3f ms", why,
-			 all ? (size_t)0 : touched->n, touched->n == 1 ? "" : "s", st.added,
-			 st.deleted, now_ms() - t0);
+		log_info("%s: %zu service%s, +%zu -%zu elements, %.3f ms", why, st.services,
+			 st.services == 1 ? "" : "s", st.added, st.deleted, now_ms() - t0);
 	svc_names_free(&problems);
 	return r;
 }
