@@ -4,6 +4,8 @@
   svc-client.py probe HOST PORT     one connection: "ok NAME", "refused", "timeout", "error X"
   svc-client.py count HOST PORT N   N connections, one line "NAME COUNT" per answer
                                      (failures counted as "!refused", "!timeout", ...)
+  svc-client.py serve PORT          answer every connection with the local address it
+                                     reached (one process serves many endpoint addresses)
 Each backend answers HTTP with its own name (busybox httpd). Every connection
 is bounded by a 2 s timeout, the whole run by N x 2 s.
 """
@@ -38,7 +40,26 @@ def one(host, port):
     return body or "!empty"
 
 
+def serve(port):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", port))
+    ls.listen(512)
+    while True:
+        c, _ = ls.accept()
+        try:
+            c.settimeout(2)
+            c.recv(4096)
+            c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + c.getsockname()[0].encode() + b"\n")
+        except OSError:
+            pass
+        c.close()
+
+
 def main():
+    if sys.argv[1] == "serve":
+        serve(int(sys.argv[2]))
+        return
     cmd, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if cmd == "probe":
         r = one(host, port)
