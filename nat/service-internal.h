@@ -15,6 +15,9 @@ struct nat_svc {
 	struct nat_sock sock;
 };
 
+/* The static layout's messages (nat_layer_ensure's build; tests parse them). */
+int nat_svc_layout_build(struct nat_batch *b, void *arg);
+
 /* Make the static layout unless the marker chain exists: 1 made, 0 there. */
 int nat_svc_layout_ensure(struct nat_sock *s, struct plumb_err *err);
 

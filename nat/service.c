@@ -497,7 +497,7 @@ static int layout_sets(struct nat_batch *b)
 	return rc;
 }
 
-static int layout_build(struct nat_batch *b, void *arg)
+int nat_svc_layout_build(struct nat_batch *b, void *arg)
 {
 	static const char *const plain[] = {"svc-nat", "svc-np", "svc-reject", "svc-affrec"};
 	int rc = 0;
@@ -577,6 +577,6 @@ int nat_svc_layout_ensure(struct nat_sock *s, struct plumb_err *err)
 		return r;
 	if (r > 0)
 		return 0;
-	r = nat_layer_ensure(s, NAT_SVC_MARKER, layout_build, NULL, err);
+	r = nat_layer_ensure(s, NAT_SVC_MARKER, nat_svc_layout_build, NULL, err);
 	return r < 0 ? r : 1;
 }
