@@ -141,7 +141,7 @@ DEB_BUILD := gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
 	libnftnl-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev
 DEB_TEST  := iproute2 nftables iptables iputils-ping procps psmisc util-linux \
 	dnsutils busybox-static etcd-server etcd-client containernetworking-plugins \
-	podman runc dnsmasq-base valgrind clang libclang-rt-14-dev
+	podman runc dnsmasq-base valgrind clang libclang-rt-14-dev jq curl
 DEB_PKGS  := $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)
 
 deps:

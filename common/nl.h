@@ -22,7 +22,15 @@ struct plumb_nl {
 	int nsfd;	   /* dup of the namespace the socket lives in, -1 if opened here */
 	int last_errno;	   /* from the last NLMSG_ERROR, positive */
 	char extack[256];  /* kernel's message for it, "" if none */
+	const char *ns_name; /* optional label for messages ("pod1"); the opener sets it
+			      * after plumb_nl_open; NULL reads as "(current)" */
 };
+
+/* The namespace label for messages ("in netns '%s'"): ns_name or "(current)". */
+static inline const char *plumb_nl_ns(const struct plumb_nl *nl)
+{
+	return nl && nl->ns_name ? nl->ns_name : "(current)";
+}
 
 /* Open a NETLINK_ROUTE socket inside nsfd (nsfd < 0: the caller's namespace).
  * The struct keeps its own dup of nsfd for work that must run in there (sysctls). */

@@ -16,6 +16,13 @@ static int cmd_help(struct netctl *ctx, int argc, char **argv, struct plumb_err 
 
 static const struct netctl_cmd verbs[] = {
 	{"ns", netctl_ns, "add|del|list|exec ...", "network namespaces (compatible with ip netns)"},
+	{"bridge", netctl_bridge, "add|del|show ...", "Linux bridges and their gateway addresses"},
+	{"veth", netctl_veth, "add|del|show ...", "veth pairs from a namespace to the host/a bridge"},
+	{"addr", netctl_addr, "add|del|show ...", "addresses, in any namespace (--ns)"},
+	{"route", netctl_route, "add|del|show ...", "routes, in any namespace (--ns)"},
+	{"show", netctl_show, "[--ns NS]...", "overview: namespaces, links, veth ends, addresses, routes"},
+	{"ipam", netctl_ipam, "list|alloc|release|gc ...", "pod address reservations (host-local format)"},
+	{"node", netctl_node, "cidr acquire|release|list ...", "per-node subnets (file store or etcd)"},
 	{"svc", netctl_svc, "apply|list|show ...", "Kubernetes-shaped services (ClusterIP, NodePort) in table plumb"},
 	{"help", cmd_help, "[VERB]", "this help, or a verb's"},
 };

@@ -78,6 +78,13 @@ void netctl_output(struct netctl *ctx, json_t *result, netctl_text_fn text);
 
 /* ---- verb families (one file each) ---- */
 int netctl_ns(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_bridge(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_veth(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_addr(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_route(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_ipam(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_node(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_svc(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 
 #endif

@@ -3,12 +3,32 @@
 #include "netctl/netctl.h"
 
 #include "common/cleanup.h"
+#include "common/link.h"
 #include "common/netns.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
+
+/* A fresh namespace's lo is down; every container runtime brings it up, and a
+ * lab without 127.0.0.1 surprises people. */
+static int ns_lo_up(const char *name, struct plumb_err *err)
+{
+	_cleanup_nl_ struct plumb_nl nl = {.nsfd = -1};
+	_cleanup_close_ int fd = netns_open(name, err);
+	struct plumb_link lo;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = plumb_nl_open(&nl, fd, err);
+	if (r < 0)
+		return r;
+	nl.ns_name = name;
+	r = plumb_link_get(&nl, "lo", 0, &lo, err);
+	return r < 0 ? r : plumb_link_set_up(&nl, lo.ifindex, true, err);
+}
 
 static int ns_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *err)
 {
@@ -21,8 +41,17 @@ static int ns_add(struct netctl *ctx, int argc, char **argv, struct plumb_err *e
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		r = netns_create(pos[i], err);
-		if (r < 0)
+		if (r >= 0) {
+			r = ns_lo_up(pos[i], err);
+			if (r < 0)
+				netns_delete(pos[i], NULL);
+		}
+		if (r < 0) {
+			/* All or nothing: drop the ones this command made. */
+			while (i-- > 0)
+				netns_delete(pos[i], NULL);
 			return r;
+		}
 	}
 	return 0;
 }
@@ -97,7 +126,7 @@ static int ns_exec(struct netctl *ctx, int argc, char **argv, struct plumb_err *
 }
 
 static const struct netctl_cmd ns_cmds[] = {
-	{"add", ns_add, "NAME...", "create namespaces under /run/netns"},
+	{"add", ns_add, "NAME...", "create namespaces under /run/netns (lo up)"},
 	{"del", ns_del, "NAME...", "delete namespaces"},
 	{"list", ns_list, "", "list namespaces"},
 	{"exec", ns_exec, "NAME [--] CMD [ARGS...]", "run a command inside a namespace"},
