@@ -202,10 +202,8 @@ int main(int argc, char **argv)
 	}
 	if (o.dir)
 		r = run_dir(e, o.dir, sfd);
-	else {
-		log_error("--etcd: the etcd source is not in this build");
-		r = -EOPNOTSUPP;
-	}
+	else
+		r = svc_run_etcd(e, o.etcd, o.prefix, sfd);
 	svc_engine_free(e);
 	close(sfd);
 	return r < 0 ? 1 : 0;

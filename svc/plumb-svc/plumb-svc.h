@@ -31,4 +31,10 @@ int svc_dir_read_events(struct svc_dir *d, struct svc_store *s, struct svc_names
 int svc_source_update(struct svc_store *s, const char *source, const char *text, size_t len,
 		      struct svc_names *touched);
 
+/* ---- etcd source: every key under prefix holds an object or a List ---- */
+
+/* List, sync, watch until SIGTERM/SIGINT (0) or a local failure (-errno).
+ * urls: "http://a:2379,http://b:2379". */
+int svc_run_etcd(struct svc_engine *e, const char *urls, const char *prefix, int sfd);
+
 #endif
