@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SVC_INPUT_MAX (256u << 20)
@@ -50,6 +51,14 @@ static long read_input(const char *path, char **out, struct plumb_err *err)
 	return (long)len;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static void apply_text(FILE *f, json_t *result)
 {
 	fprintf(f, "%lld services, %lld elements added, %lld deleted\n",
@@ -69,6 +78,7 @@ static int svc_apply(struct netctl *ctx, int argc, char **argv, struct plumb_err
 	struct svc_sync_stats st = {0};
 	struct svc_engine *e = NULL;
 	char *text = NULL;
+	double t[4] = {0};
 	long len;
 	size_t npos, nsvc = 0;
 	int r;
@@ -78,14 +88,17 @@ static int svc_apply(struct netctl *ctx, int argc, char **argv, struct plumb_err
 		return r;
 	if (!file)
 		return netctl_usage_err(ctx, err, "-f FILE (or -f - for stdin) is required");
+	t[0] = now_ms();
 	len = read_input(file, &text, err);
 	if (len < 0)
 		return (int)len;
 	r = svc_reader_parse(text, (size_t)len, strcmp(file, "-") ? file : "stdin", &objs,
 			     &problems, err);
 	free(text);
+	t[1] = now_ms();
 	if (r >= 0)
 		r = svc_engine_open(&e, err);
+	t[2] = now_ms();
 	if (r >= 0) {
 		r = svc_store_replace(svc_engine_store(e), "apply", &objs, &touched);
 		if (r < 0)
@@ -93,6 +106,7 @@ static int svc_apply(struct netctl *ctx, int argc, char **argv, struct plumb_err
 	}
 	if (r >= 0)
 		r = svc_engine_sync_all(e, &problems, &st, err);
+	t[3] = now_ms();
 	if (r >= 0) {
 		struct svc_names all = {0};
 
@@ -104,9 +118,11 @@ static int svc_apply(struct netctl *ctx, int argc, char **argv, struct plumb_err
 		fprintf(stderr, "netctl svc apply: %s\n", problems.v[i]);
 	if (r >= 0)
 		netctl_output(ctx,
-			      json_pack("{s:I,s:I,s:I,s:I}", "services", (json_int_t)nsvc, "added",
-					(json_int_t)st.added, "deleted", (json_int_t)st.deleted,
-					"problems", (json_int_t)problems.n),
+			      json_pack("{s:I,s:I,s:I,s:I,s:{s:f,s:f,s:f}}", "services",
+					(json_int_t)nsvc, "added", (json_int_t)st.added, "deleted",
+					(json_int_t)st.deleted, "problems", (json_int_t)problems.n,
+					"ms", "read", t[1] - t[0], "readback", t[2] - t[1], "program",
+					t[3] - t[2]),
 			      apply_text);
 	if (r >= 0 && problems.n)
 		r = plumb_err_set(err, EINVAL, "netctl svc apply: %zu object%s not applied (see above)",

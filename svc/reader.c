@@ -189,7 +189,7 @@ static int parse_service(json_t *o, struct svc_object *obj, struct plumb_err *er
 	return 0;
 }
 
-static int parse_slice_endpoint(json_t *ep, const char *ctx, struct svc_slice *sl,
+static int parse_slice_endpoint(json_t *ep, const char *ctx, struct svc_slice *sl, size_t *cap,
 				struct plumb_err *err)
 {
 	json_t *addrs = NULL, *cond = NULL, *a;
@@ -203,17 +203,24 @@ static int parse_slice_endpoint(json_t *ep, const char *ctx, struct svc_slice *s
 	    (cond && (r = pjson_bool(cond, "ready", "conditions", false, &ready, err)) < 0))
 		return r;
 	json_array_foreach(addrs, i, a) {
-		struct svc_slice_ep *nv;
-
-		snprintf(field, sizeof(field), "%s.addresses[%zu]", ctx, i);
-		if (!json_is_string(a))
+		if (!json_is_string(a)) {
+			snprintf(field, sizeof(field), "%s.addresses[%zu]", ctx, i);
 			return plumb_err_set(err, EINVAL, "field '%s' must be a string", field);
-		nv = realloc(sl->eps, (sl->neps + 1) * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		sl->eps = nv;
-		if ((r = parse_ipv4(json_string_value(a), field, &sl->eps[sl->neps].addr, err)) < 0)
-			return r;
+		}
+		if (sl->neps == *cap) { /* doubling: slices hold up to 1000 endpoints */
+			size_t ncap = *cap ? *cap * 2 : 16;
+			struct svc_slice_ep *nv = realloc(sl->eps, ncap * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			sl->eps = nv;
+			*cap = ncap;
+		}
+		if (inet_pton(AF_INET, json_string_value(a), &sl->eps[sl->neps].addr) != 1) {
+			snprintf(field, sizeof(field), "%s.addresses[%zu]", ctx, i);
+			return plumb_err_set(err, EINVAL, "field '%s' is not an IPv4 address: '%s'",
+					     field, json_string_value(a));
+		}
 		sl->eps[sl->neps++].ready = ready;
 	}
 	return 0;
@@ -226,7 +233,7 @@ static int parse_slice(json_t *o, struct svc_object *obj, struct plumb_err *err)
 	json_t *labels = NULL, *ports = NULL, *eps = NULL, *v;
 	char ctx[48];
 	int64_t port;
-	size_t i;
+	size_t i, cap = 0;
 	int r;
 
 	obj->kind = SVC_KIND_SLICE;
@@ -265,7 +272,7 @@ static int parse_slice(json_t *o, struct svc_object *obj, struct plumb_err *err)
 		snprintf(ctx, sizeof(ctx), "endpoints[%zu]", i);
 		if (!json_is_object(v))
 			return plumb_err_set(err, EINVAL, "field '%s' must be an object", ctx);
-		if ((r = parse_slice_endpoint(v, ctx, sl, err)) < 0)
+		if ((r = parse_slice_endpoint(v, ctx, sl, &cap, err)) < 0)
 			return r;
 	}
 	return 0;
@@ -287,7 +294,7 @@ static void describe(json_t *o, const char *kind, size_t idx, char *buf, size_t 
 static int parse_one(json_t *o, size_t idx, const char *origin, struct svc_objects *objs,
 		     struct svc_names *problems)
 {
-	struct svc_object *obj;
+	struct svc_object obj_, *obj = &obj_;
 	struct plumb_err err = {0};
 	const char *kind = json_string_value(json_object_get(o, "kind"));
 	char what[200], msg[PLUMB_ERR_MSG_MAX + 400];
@@ -297,9 +304,7 @@ static int parse_one(json_t *o, size_t idx, const char *origin, struct svc_objec
 		kind = "object";
 	if (strcmp(kind, "Service") && strcmp(kind, "EndpointSlice"))
 		return 0; /* other kinds (Endpoints, Pods, ...) are not ours */
-	obj = calloc(1, sizeof(*obj));
-	if (!obj)
-		return -ENOMEM;
+	memset(obj, 0, sizeof(*obj));
 	r = !strcmp(kind, "Service") ? parse_service(o, obj, &err) : parse_slice(o, obj, &err);
 	if (r >= 0) {
 		r = svc_objects_add(objs, obj);
@@ -310,8 +315,7 @@ static int parse_one(json_t *o, size_t idx, const char *origin, struct svc_objec
 		r = svc_names_add(problems, msg) < 0 ? -ENOMEM : 0;
 	}
 	if (obj->kind == SVC_KIND_SLICE)
-		free(obj->slice.eps);
-	free(obj);
+		free(obj->slice.eps); /* NULL once svc_objects_add took it */
 	return r;
 }
 
@@ -325,7 +329,7 @@ int svc_reader_parse(const char *text, size_t len, const char *origin, struct sv
 	size_t i;
 	int r;
 
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(text, len, 0, &jerr);
 	if (!root)
 		return plumb_err_set(err, EINVAL, "%s%sline %d: %s", origin ? origin : "",
 				     origin ? ": " : "", jerr.line, jerr.text);
