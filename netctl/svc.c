@@ -238,7 +238,8 @@ static int svc_list_show(struct netctl *ctx, int argc, char **argv, bool show,
 		svc_programmed_free(p);
 		return r;
 	}
-	qsort(names.v, names.n, sizeof(char *), str_cmp);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(char *), str_cmp);
 	result = json_array();
 	for (size_t i = 0; i < names.n; i++) {
 		const struct svc_group *g = svc_programmed_get(p, names.v[i]);

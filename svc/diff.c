@@ -297,7 +297,8 @@ static int expand_group(const struct svc_group *g, struct nat_svc_elemv *v)
 	for (size_t i = 0; g && i < g->n; i++)
 		if (expand_fe(&g->fe[i], v) < 0)
 			return -ENOMEM;
-	qsort(v->v, v->n, sizeof(v->v[0]), elem_qcmp);
+	if (v->n)
+		qsort(v->v, v->n, sizeof(v->v[0]), elem_qcmp);
 	return 0;
 }
 
