@@ -243,10 +243,11 @@ static int svc_list_show(struct netctl *ctx, int argc, char **argv, bool show,
 	result = json_array();
 	for (size_t i = 0; i < names.n; i++) {
 		const struct svc_group *g = svc_programmed_get(p, names.v[i]);
-		json_t *fes = json_array();
+		json_t *fes;
 
 		if (show && strcmp(want, names.v[i]))
 			continue;
+		fes = json_array();
 		for (size_t j = 0; j < g->n; j++)
 			json_array_append_new(fes, frontend_json(&g->fe[j]));
 		json_array_append_new(result, json_pack("{s:s,s:o}", "service", names.v[i],
