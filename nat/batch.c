@@ -28,6 +28,7 @@ struct nat_batch {
 	struct label *labels;
 	size_t nlabels, caplabels;
 	bool sealed;
+	uint16_t family; /* of the messages added from now on */
 	/* the element message being filled, if any */
 	bool in_elems;
 	size_t elem_msg; /* offset of its nlmsghdr in buf */
@@ -89,6 +90,7 @@ struct nat_batch *nat_batch_new(void)
 		free(b);
 		return NULL;
 	}
+	b->family = NAT_FAMILY;
 	/* Sequence numbers are written at send time; 0 for now. */
 	b->len = NLMSG_ALIGN(nftnl_batch_begin(b->buf, 0)->nlmsg_len);
 	return b;
@@ -105,6 +107,11 @@ void nat_batch_free(struct nat_batch *b)
 	free(b);
 }
 
+void nat_batch_family(struct nat_batch *b, uint16_t family)
+{
+	b->family = family;
+}
+
 size_t nat_batch_count(const struct nat_batch *b)
 {
 	return b->nmsgs;
@@ -116,7 +123,7 @@ static struct nlmsghdr *msg_open(struct nat_batch *b, uint16_t type, uint16_t fl
 {
 	if (b->sealed || b->in_elems || room(b, ROOM) < 0)
 		return NULL;
-	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, NAT_FAMILY,
+	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, b->family,
 				     NLM_F_REQUEST | NLM_F_ACK | flags, 0);
 }
 
@@ -132,7 +139,7 @@ static int msg_close(struct nat_batch *b, struct nlmsghdr *nlh, const char *labe
 }
 
 #define DEFINE_BATCH_OBJ(kind, type_t)                                                             \
-	int nat_batch_##kind(struct nat_batch *b, uint16_t type, uint16_t flags, type_t *o,         \
+	int nat_batch_##kind(struct nat_batch *b, uint16_t type, uint16_t flags, type_t *o,        \
 			     const char *label)                                                    \
 	{                                                                                          \
 		struct nlmsghdr *nlh = msg_open(b, type, flags);                                   \
@@ -214,7 +221,10 @@ int nat_batch_elem(struct nat_batch *b, struct nftnl_set_elem *e, const char *la
 		return r;
 	nlh = (struct nlmsghdr *)(b->buf + b->elem_msg);
 	start = nlh->nlmsg_len;
-	nest = mnl_attr_nest_start(nlh, ++b->elem_count);
+	/* NFTA_LIST_ELEM for each, as the kernel's own dumps (and libnftnl's
+	 * parser) have it; the kernel ignores the nest type. */
+	nest = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	b->elem_count++;
 	nftnl_set_elem_nlmsg_build_payload(nlh, e);
 	mnl_attr_nest_end(nlh, nest);
 	va_start(ap, label_fmt);
@@ -267,9 +277,9 @@ static const char *find_label(const struct nat_batch *b, uint32_t msg, int64_t o
 }
 
 struct ack_state {
-	uint32_t base;	 /* seq of BEGIN */
-	size_t acks;	 /* ACKs seen for our messages */
-	int error;	 /* first error, positive */
+	uint32_t base; /* seq of BEGIN */
+	size_t acks;   /* ACKs seen for our messages */
+	int error;     /* first error, positive */
 	uint32_t err_seq;
 	int64_t err_off; /* NLMSGERR_ATTR_OFFS, -1 if none */
 	char extack[256];
@@ -387,12 +397,27 @@ int nat_batch_send(struct nat_sock *s, struct nat_batch *b, int *failed, struct 
 				*failed = (int)idx;
 		}
 		if (st.extack[0])
-			return plumb_err_set(err, st.error, "%s: %s (%s)", what,
-					     strerror(st.error), st.extack);
+			return plumb_err_set(err, st.error, "%s: %s (%s)", what, strerror(st.error),
+					     st.extack);
 		return plumb_err_set(err, st.error, "%s: %s", what, strerror(st.error));
 	}
 	if (st.acks < b->nmsgs)
-		return plumb_err_set(err, EIO, "nftables: %zu of %zu messages were not acknowledged",
+		return plumb_err_set(err, EIO,
+				     "nftables: %zu of %zu messages were not acknowledged",
 				     b->nmsgs - st.acks, b->nmsgs);
 	return 0;
+}
+
+int nat_err_hint(struct plumb_err *err, int code, const char *fmt, ...)
+{
+	char old[PLUMB_ERR_MSG_MAX], hint[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(hint, sizeof(hint), fmt, ap);
+	va_end(ap);
+	if (!err)
+		return -abs(code);
+	snprintf(old, sizeof(old), "%s", plumb_err_msg(err, code));
+	return plumb_err_set(err, code, "%s: %s", old, hint);
 }

@@ -167,7 +167,7 @@ int nat_e_cmp(struct nftnl_rule *r, uint32_t sreg, uint32_t op, const void *data
 }
 
 int nat_e_bitwise(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg, uint32_t len,
-		  const void *mask, const void *xor)
+		  const void *mask, const void * xor)
 {
 	struct nftnl_expr *e = expr(r, "bitwise");
 

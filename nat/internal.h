@@ -19,6 +19,7 @@
 #include "common/err.h"
 
 /* glibc before the uapi headers, or struct in_addr is defined twice. */
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <libmnl/libmnl.h>
@@ -28,6 +29,7 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -67,6 +69,10 @@ void nat_batch_free(struct nat_batch *b);
 DEFINE_CLEANUP_FUNC(struct nat_batch *, nat_batch_free)
 #define _cleanup_batch_ _cleanup_(nat_batch_freep)
 
+/* The nfproto of the messages appended from now on (default NAT_FAMILY;
+ * NFPROTO_BRIDGE for `table bridge plumb`). */
+void nat_batch_family(struct nat_batch *b, uint16_t family);
+
 /* Number of messages between BEGIN and END (0: nothing to send). */
 size_t nat_batch_count(const struct nat_batch *b);
 
@@ -87,7 +93,7 @@ int nat_batch_set(struct nat_batch *b, uint16_t type, uint16_t flags, struct nft
  * into several messages of the same transaction automatically. */
 int nat_batch_elems_begin(struct nat_batch *b, uint16_t type, uint16_t flags, const char *set);
 int nat_batch_elem(struct nat_batch *b, struct nftnl_set_elem *e, const char *label_fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int nat_batch_elems_end(struct nat_batch *b);
 
 /* The finished transaction (BEGIN..END) for tests: bytes and length. The batch
@@ -99,6 +105,11 @@ const void *nat_batch_wire(struct nat_batch *b, size_t *len);
  * err = "<label>: <strerror> (<extack>)"; *failed (may be NULL) gets the index
  * of the failing message (0-based among the messages, -1 when not known). */
 int nat_batch_send(struct nat_sock *s, struct nat_batch *b, int *failed, struct plumb_err *err);
+
+/* Append a hint to the message already in err: "<message>: <hint>".
+ * Returns -abs(code). */
+int nat_err_hint(struct plumb_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- reading back ---- */
 
@@ -114,9 +125,14 @@ int nat_dump(struct nat_sock *s, uint16_t type, nat_dump_fn cb, void *arg, struc
  * the table or the set does not exist. */
 int nat_dump_elems(struct nat_sock *s, const char *set, struct nftnl_set **out,
 		   struct plumb_err *err);
+/* The same in table plumb of another family (NFPROTO_BRIDGE). */
+int nat_dump_elems_in(struct nat_sock *s, uint16_t family, const char *set, struct nftnl_set **out,
+		      struct plumb_err *err);
 
 /* 1 when chain `name` exists in table plumb, 0 when it (or the table) does not. */
 int nat_chain_exists(struct nat_sock *s, const char *name, struct plumb_err *err);
+int nat_chain_exists_in(struct nat_sock *s, uint16_t family, const char *name,
+			struct plumb_err *err);
 
 /* ---- idempotent layers ---- */
 
@@ -128,6 +144,9 @@ int nat_chain_exists(struct nat_sock *s, const char *name, struct plumb_err *err
 typedef int (*nat_layer_fn)(struct nat_batch *b, void *arg);
 int nat_layer_ensure(struct nat_sock *s, const char *marker, nat_layer_fn build, void *arg,
 		     struct plumb_err *err);
+/* The same for table plumb of another family (the batch starts in it). */
+int nat_layer_ensure_in(struct nat_sock *s, uint16_t family, const char *marker, nat_layer_fn build,
+			void *arg, struct plumb_err *err);
 
 /* ---- object builders (table plumb, family inet) ---- */
 
@@ -164,7 +183,7 @@ int nat_e_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
 int nat_e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg);
 int nat_e_cmp(struct nftnl_rule *r, uint32_t sreg, uint32_t op, const void *data, uint32_t len);
 int nat_e_bitwise(struct nftnl_rule *r, uint32_t sreg, uint32_t dreg, uint32_t len,
-		  const void *mask, const void *xor);
+		  const void *mask, const void * xor);
 int nat_e_lookup(struct nftnl_rule *r, const char *set, uint32_t sreg, int dreg, bool invert);
 int nat_e_ct(struct nftnl_rule *r, uint32_t key, int dir, uint32_t dreg);
 int nat_e_fib(struct nftnl_rule *r, uint32_t flags, uint32_t result, uint32_t dreg);
@@ -198,6 +217,11 @@ void nat_key_u8(struct nat_key *k, uint8_t v);
 void nat_key_be16(struct nat_key *k, uint16_t v);
 void nat_key_be32(struct nat_key *k, uint32_t v);
 void nat_key_bytes(struct nat_key *k, const void *p, uint32_t len);
+
+/* In a dumped interval set (start and interval-end elements), the end that
+ * closes the interval starting at `start`: the smallest end key above it.
+ * false when there is none (the interval runs to the top). */
+bool nat_interval_end(struct nftnl_set *s, const void *start, uint32_t len, uint8_t *end);
 
 /* A growing array of fixed-size records (the caller frees data). */
 struct nat_vec {
@@ -238,7 +262,21 @@ void *nat_vec_push(struct nat_vec *v, size_t size);
 #define NAT_SET_NOMASQ4 "nomasq-dst4"
 #define NAT_SET_NOMASQ6 "nomasq-dst6"
 
+/* table bridge plumb: the MAC spoofing check (nat/macspoof.c) */
+#define NAT_CHAIN_MACSPOOF "macspoof"
+#define NAT_SET_MACPORTS "macspoof-ports"
+#define NAT_SET_MACALLOW "macspoof-allow"
+
 /* Build the NAT layer (chains, sets, rules) into b; nat_layer_ensure's build. */
 int nat_layout_build(struct nat_batch *b, void *unused);
+
+/* The element messages of nat_port_add/del and nat_masq_add/del, without
+ * validation or sending (the round-trip tests parse them back). */
+struct nat_port;
+struct nat_masq;
+int nat_port_batch(struct nat_batch *b, const struct nat_port *p, size_t count, bool add);
+int nat_masq_batch(struct nat_batch *b, const struct nat_masq *m, size_t count, bool add);
+int nat_macspoof_batch(struct nat_batch *b, const char *ifname, const uint8_t mac[6], bool add,
+		       const char *owner);
 
 #endif

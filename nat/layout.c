@@ -184,8 +184,8 @@ enum masq_match { M_SKIP_PAIR, M_NOMASQ_DST, M_POD, M_NET };
 static int masq_rule(struct nat_batch *b, int fam, enum masq_match m)
 {
 	static const char *const sets[2][4] = {
-		{NAT_SET_SKIP4, NAT_SET_NOMASQ4, NAT_SET_POD4, NAT_SET_NET4},
-		{NAT_SET_SKIP6, NAT_SET_NOMASQ6, NAT_SET_POD6, NAT_SET_NET6},
+	    {NAT_SET_SKIP4, NAT_SET_NOMASQ4, NAT_SET_POD4, NAT_SET_NET4},
+	    {NAT_SET_SKIP6, NAT_SET_NOMASQ6, NAT_SET_POD6, NAT_SET_NET6},
 	};
 	const char *set = sets[fam == V6][m];
 	struct nftnl_rule *r = nat_rule_new(NAT_CHAIN_POST);

@@ -3,7 +3,8 @@
  * nat/nat.h — masquerade and port publishing in nftables.
  *
  * Owns: `table inet plumb` (created on first use, removed by nat_table_destroy)
- * and, inside it, the NAT layer's chains and sets (nat/README.md). Never reads,
+ * and, inside it, the NAT layer's chains and sets (nat/README.md); and
+ * `table bridge plumb` for the MAC spoofing check. Never reads,
  * edits or flushes any other table, so Docker, Podman/netavark and iptables-nft
  * rules on the same host are left alone.
  * Acts in: the namespace given to nat_open (a socket opened inside it).
@@ -59,7 +60,7 @@ enum nat_masq_kind {
 struct nat_masq {
 	enum nat_masq_kind kind;
 	struct plumb_cidr cidr;
-	struct plumb_cidr net;	    /* NAT_MASQ_POD: may be unset (family 0) */
+	struct plumb_cidr net;	   /* NAT_MASQ_POD: may be unset (family 0) */
 	char owner[NAT_OWNER_MAX]; /* "" = none */
 };
 
@@ -76,8 +77,8 @@ struct nat_port {
 	uint8_t proto;		 /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
 	struct plumb_ip host_ip; /* family 0: every local address (not loopback) */
 	uint16_t host_port;
-	uint16_t count;		 /* a range host_port..+count-1 -> port..+count-1; 0 = 1 */
-	struct plumb_ip ip;	 /* the container's address */
+	uint16_t count;	    /* a range host_port..+count-1 -> port..+count-1; 0 = 1 */
+	struct plumb_ip ip; /* the container's address */
 	uint16_t port;
 	char owner[NAT_OWNER_MAX];
 };
@@ -91,16 +92,32 @@ int nat_port_del(struct nat *n, const struct nat_port *p, size_t count, struct p
 /* Published ports, one entry per host port (count 1), in *out (free()). */
 int nat_port_list(struct nat *n, struct nat_port **out, struct plumb_err *err);
 
+/* ---- MAC spoofing check (the reference bridge plugin's macspoofchk) ---- */
+
+/* Frames entering a bridge from pod port `ifname` (the host end of its veth)
+ * must carry source MAC `mac`; others are dropped. Lives in `table bridge
+ * plumb` (bridge filtering needs the bridge family), created on first use,
+ * removed with table inet plumb by nat_table_destroy. -EEXIST when the port
+ * is already checked, -ENOENT when removing one that is not. */
+int nat_macspoof_add(struct nat *n, const char *ifname, const uint8_t mac[6], const char *owner,
+		     struct plumb_err *err);
+int nat_macspoof_del(struct nat *n, const char *ifname, const uint8_t mac[6],
+		     struct plumb_err *err);
+
 /* ---- owners (CNI DEL and GC) ---- */
 
-/* The owner tag plumb's CNI plugins use: "cni/<network>/<container id>/<ifname>".
- * Returns 0, or -ENAMETOOLONG when it does not fit NAT_OWNER_MAX. */
-int nat_owner_cni(char *buf, size_t len, const char *network, const char *container_id,
-		  const char *ifname);
-/* Remove every element (masquerade and ports) tagged `owner`, in one
+/* The owner tag of one CNI plugin's elements for one attachment:
+ * "<plugin>/<network>/<container id>/<ifname>" (a network name longer than 32
+ * bytes becomes "#<hash>"), and the prefix that plugin's GC sweeps:
+ * "<plugin>/<network>/". Each plugin tags its own elements, so one plugin's
+ * DEL or GC never removes another's. Return 0 or -ENAMETOOLONG. */
+int nat_owner_cni(char *buf, size_t len, const char *plugin, const char *network,
+		  const char *container_id, const char *ifname);
+int nat_owner_cni_prefix(char *buf, size_t len, const char *plugin, const char *network);
+/* Remove every element (masquerade, ports, MAC checks) tagged `owner`, in one
  * transaction. Returns how many were removed (0 is fine: DEL is idempotent). */
 int nat_owner_del(struct nat *n, const char *owner, struct plumb_err *err);
-/* Remove every element whose owner starts with `prefix` ("cni/mynet/") and is
+/* Remove every element whose owner starts with `prefix` ("portmap/mynet/") and is
  * not one of valid[0..nvalid). Returns how many were removed. */
 int nat_owner_gc(struct nat *n, const char *prefix, const char *const *valid, size_t nvalid,
 		 struct plumb_err *err);

@@ -19,8 +19,8 @@ static int port_check(const struct nat_port *p, bool add, struct plumb_err *err)
 
 	nat_port_str(p, s, sizeof(s));
 	if (!nat_proto_name(p->proto))
-		return plumb_err_set(err, EINVAL, "port mapping %s: protocol must be tcp, udp or sctp",
-				     s);
+		return plumb_err_set(err, EINVAL,
+				     "port mapping %s: protocol must be tcp, udp or sctp", s);
 	if (p->host_port == 0 || (unsigned)p->host_port + span(p) - 1 > 65535)
 		return plumb_err_set(err, EINVAL, "port mapping %s: host port out of range", s);
 	if (p->host_ip.family && p->host_ip.family != AF_INET && p->host_ip.family != AF_INET6)
@@ -30,9 +30,9 @@ static int port_check(const struct nat_port *p, bool add, struct plumb_err *err)
 	if (p->ip.family != AF_INET && p->ip.family != AF_INET6)
 		return plumb_err_set(err, EINVAL, "port mapping %s: container address missing", s);
 	if (p->host_ip.family && p->host_ip.family != p->ip.family)
-		return plumb_err_set(err, EINVAL,
-				     "port mapping %s: host and container addresses differ in family",
-				     s);
+		return plumb_err_set(
+		    err, EINVAL, "port mapping %s: host and container addresses differ in family",
+		    s);
 	if (p->port == 0 || (unsigned)p->port + span(p) - 1 > 65535)
 		return plumb_err_set(err, EINVAL, "port mapping %s: container port out of range",
 				     s);
@@ -77,7 +77,7 @@ static int port_elem(const struct nat_port *p, uint16_t hp, uint16_t cp, bool ad
 	return 0;
 }
 
-static int port_batch(struct nat_batch *b, const struct nat_port *p, size_t count, bool add)
+int nat_port_batch(struct nat_batch *b, const struct nat_port *p, size_t count, bool add)
 {
 	static const char *const sets[] = {NAT_SET_PORT4, NAT_SET_PORT4_IP, NAT_SET_PORT6,
 					   NAT_SET_PORT6_IP};
@@ -107,10 +107,13 @@ static int port_batch(struct nat_batch *b, const struct nat_port *p, size_t coun
 					r = nat_batch_elem(b, e, "port mapping %s",
 							   nat_port_str(&one, s1, sizeof(s1)));
 				else if (r == 0)
-					r = nat_batch_elem(b, e, "port mapping %s %s%s%u",
-							   nat_proto_name(one.proto),
-							   one.host_ip.family ? plumb_ip_str(&one.host_ip, s1, sizeof(s1)) : "",
-							   one.host_ip.family ? ":" : "", one.host_port);
+					r = nat_batch_elem(
+					    b, e, "port mapping %s %s%s%u",
+					    nat_proto_name(one.proto),
+					    one.host_ip.family
+						? plumb_ip_str(&one.host_ip, s1, sizeof(s1))
+						: "",
+					    one.host_ip.family ? ":" : "", one.host_port);
 			}
 		}
 		if (r == 0 && open)
@@ -119,11 +122,41 @@ static int port_batch(struct nat_batch *b, const struct nat_port *p, size_t coun
 	return r;
 }
 
+static bool same_host_port(const struct nat_port *a, const struct nat_port *want)
+{
+	return a->proto == want->proto && plumb_ip_equal(&a->host_ip, &want->host_ip) &&
+	       a->host_port >= want->host_port && a->host_port - want->host_port < (int)span(want);
+}
+
+/* EEXIST on publishing: say who holds the port (read back on this error path
+ * only; the kernel's answer does not carry the existing element). */
+static int explain_taken(struct nat *n, const struct nat_port *p, size_t count,
+			 struct plumb_err *err)
+{
+	struct nat_port *have = NULL;
+	int nh = nat_port_list(n, &have, NULL);
+
+	for (int i = 0; i < nh; i++)
+		for (size_t j = 0; j < count; j++) {
+			char s[160];
+
+			if (!same_host_port(&have[i], &p[j]))
+				continue;
+			nat_port_str(&have[i], s, sizeof(s));
+			nat_err_hint(err, EEXIST, "host port already published (%s%s%s)", s,
+				     have[i].owner[0] ? ", owner " : "", have[i].owner);
+			free(have);
+			return -EEXIST;
+		}
+	free(have);
+	return nat_err_hint(err, EEXIST, "host port already published");
+}
+
 static int port_change(struct nat *n, const struct nat_port *p, size_t count, bool add,
 		       struct plumb_err *err)
 {
 	_cleanup_batch_ struct nat_batch *b = NULL;
-	int r;
+	int r, failed;
 
 	for (size_t i = 0; i < count; i++) {
 		r = port_check(&p[i], add, err);
@@ -135,14 +168,14 @@ static int port_change(struct nat *n, const struct nat_port *p, size_t count, bo
 	b = nat_batch_new();
 	if (!b)
 		return plumb_err_set(err, ENOMEM, "out of memory");
-	r = port_batch(b, p, count, add);
+	r = nat_port_batch(b, p, count, add);
 	if (r < 0)
 		return plumb_err_set(err, -r, "building port mappings: %s", strerror(-r));
-	r = nat_batch_send(&n->sock, b, NULL, err);
+	r = nat_batch_send(&n->sock, b, &failed, err);
 	if (r == -EEXIST)
-		return plumb_err_wrap(err, r, "host port already published");
+		return explain_taken(n, p, count, err);
 	if (r == -ENOENT)
-		return plumb_err_wrap(err, r, "not published");
+		return nat_err_hint(err, r, "not published");
 	return r;
 }
 
@@ -153,7 +186,17 @@ int nat_port_add(struct nat *n, const struct nat_port *p, size_t count, struct p
 
 int nat_port_del(struct nat *n, const struct nat_port *p, size_t count, struct plumb_err *err)
 {
-	return port_change(n, p, count, false, err);
+	struct nat_port v6;
+	int r = port_change(n, p, count, false, err);
+
+	/* One mapping given by host port alone: it may live in the IPv6 map. */
+	if (r != -ENOENT || count != 1 || p->ip.family || p->host_ip.family)
+		return r;
+	v6 = *p;
+	v6.ip.family = AF_INET6;
+	plumb_err_clear(err);
+	r = port_change(n, &v6, 1, false, err);
+	return r;
 }
 
 /* Decode one map element back into a mapping. */

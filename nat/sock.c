@@ -100,10 +100,15 @@ static int request(struct nat_sock *s, struct nlmsghdr *nlh, nat_dump_fn cb, voi
 	}
 }
 
-static struct nlmsghdr *get_msg(char *buf, struct nat_sock *s, uint16_t type, const char *name)
+static struct nlmsghdr *get_msg(char *buf, struct nat_sock *s, uint16_t family, uint16_t type,
+				const char *name)
 {
 	uint16_t flags = name ? NLM_F_ACK : NLM_F_DUMP; /* a dump ends with DONE */
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, NAT_FAMILY, flags, s->seq++);
+	struct nlmsghdr *nlh;
+
+	/* attribute padding is not always cleared: send no stack garbage */
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, family, flags, s->seq++);
 
 	if (type != NFT_MSG_GETTABLE)
 		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, NAT_TABLE); /* same id for sets, rules */
@@ -114,8 +119,8 @@ static struct nlmsghdr *get_msg(char *buf, struct nat_sock *s, uint16_t type, co
 	return nlh;
 }
 
-static int dump_retry(struct nat_sock *s, uint16_t type, const char *name, nat_dump_fn cb,
-		      void *arg, int (*reset)(void *), struct plumb_err *err)
+static int dump_retry(struct nat_sock *s, uint16_t family, uint16_t type, const char *name,
+		      nat_dump_fn cb, void *arg, int (*reset)(void *), struct plumb_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int r = 0;
@@ -123,7 +128,7 @@ static int dump_retry(struct nat_sock *s, uint16_t type, const char *name, nat_d
 	for (int i = 0; i < DUMP_RETRIES; i++) {
 		if (reset && (r = reset(arg)) < 0)
 			return plumb_err_set(err, -r, "out of memory");
-		r = request(s, get_msg(buf, s, type, name), cb, arg);
+		r = request(s, get_msg(buf, s, family, type, name), cb, arg);
 		/* The table changed while being dumped: start again. */
 		if (r != -EINTR)
 			break;
@@ -136,7 +141,7 @@ static int dump_retry(struct nat_sock *s, uint16_t type, const char *name, nat_d
 
 int nat_dump(struct nat_sock *s, uint16_t type, nat_dump_fn cb, void *arg, struct plumb_err *err)
 {
-	return dump_retry(s, type, NULL, cb, arg, NULL, err);
+	return dump_retry(s, NAT_FAMILY, type, NULL, cb, arg, NULL, err);
 }
 
 struct elems_ctx {
@@ -164,6 +169,12 @@ static int elems_cb(const struct nlmsghdr *nlh, void *arg)
 int nat_dump_elems(struct nat_sock *s, const char *set, struct nftnl_set **out,
 		   struct plumb_err *err)
 {
+	return nat_dump_elems_in(s, NAT_FAMILY, set, out, err);
+}
+
+int nat_dump_elems_in(struct nat_sock *s, uint16_t family, const char *set, struct nftnl_set **out,
+		      struct plumb_err *err)
+{
 	struct elems_ctx c = {set, NULL};
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int r = 0;
@@ -174,8 +185,8 @@ int nat_dump_elems(struct nat_sock *s, const char *set, struct nftnl_set **out,
 
 		if (elems_reset(&c) < 0)
 			return plumb_err_set(err, ENOMEM, "out of memory");
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NAT_FAMILY,
-					    NLM_F_DUMP, s->seq++);
+		memset(buf, 0, sizeof(buf));
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP, s->seq++);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NAT_TABLE);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
 		r = request(s, nlh, elems_cb, &c);
@@ -186,8 +197,7 @@ int nat_dump_elems(struct nat_sock *s, const char *set, struct nftnl_set **out,
 		nftnl_set_free(c.set);
 		if (r == -ENOENT)
 			return r;
-		return plumb_err_set(err, -r, "nftables: reading set '%s': %s", set,
-				     strerror(-r));
+		return plumb_err_set(err, -r, "nftables: reading set '%s': %s", set, strerror(-r));
 	}
 	*out = c.set;
 	return 0;
@@ -201,8 +211,14 @@ static int ignore(const struct nlmsghdr *nlh, void *arg)
 
 int nat_chain_exists(struct nat_sock *s, const char *name, struct plumb_err *err)
 {
+	return nat_chain_exists_in(s, NAT_FAMILY, name, err);
+}
+
+int nat_chain_exists_in(struct nat_sock *s, uint16_t family, const char *name,
+			struct plumb_err *err)
+{
 	int found = 0;
-	int r = dump_retry(s, NFT_MSG_GETCHAIN, name, ignore, &found, NULL, err);
+	int r = dump_retry(s, family, NFT_MSG_GETCHAIN, name, ignore, &found, NULL, err);
 
 	if (r == -ENOENT)
 		return 0;
@@ -212,26 +228,34 @@ int nat_chain_exists(struct nat_sock *s, const char *name, struct plumb_err *err
 int nat_layer_ensure(struct nat_sock *s, const char *marker, nat_layer_fn build, void *arg,
 		     struct plumb_err *err)
 {
+	return nat_layer_ensure_in(s, NAT_FAMILY, marker, build, arg, err);
+}
+
+int nat_layer_ensure_in(struct nat_sock *s, uint16_t family, const char *marker, nat_layer_fn build,
+			void *arg, struct plumb_err *err)
+{
 	_cleanup_(nftnl_table_freep) struct nftnl_table *t = NULL;
 	_cleanup_batch_ struct nat_batch *b = NULL;
 	struct plumb_err e2 = {0};
 	int r, failed;
 
-	r = nat_chain_exists(s, marker, err);
+	r = nat_chain_exists_in(s, family, marker, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	t = nat_table_new();
 	b = nat_batch_new();
 	if (!t || !b)
 		return plumb_err_set(err, ENOMEM, "out of memory");
-	r = nat_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, t, "table inet " NAT_TABLE);
+	nat_batch_family(b, family);
+	r = nat_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, t, "table " NAT_TABLE);
 	if (r == 0)
 		r = build(b, arg);
 	if (r < 0)
-		return plumb_err_set(err, -r, "building table inet %s: %s", NAT_TABLE, strerror(-r));
+		return plumb_err_set(err, -r, "building table inet %s: %s", NAT_TABLE,
+				     strerror(-r));
 	r = nat_batch_send(s, b, &failed, &e2);
 	/* Someone else created the layer between our check and our batch. */
-	if (r == -EEXIST && nat_chain_exists(s, marker, NULL) == 1)
+	if (r == -EEXIST && nat_chain_exists_in(s, family, marker, NULL) == 1)
 		return 0;
 	if (r < 0) {
 		if (err)

@@ -53,7 +53,8 @@ int nat_table_exists(struct nat *n, struct plumb_err *err)
 	return r < 0 ? r : yes;
 }
 
-int nat_table_destroy(struct nat *n, struct plumb_err *err)
+/* Delete table plumb of one family if it is there. */
+static int destroy_one(struct nat *n, uint16_t family, const char *label, struct plumb_err *err)
 {
 	_cleanup_(nftnl_table_freep) struct nftnl_table *t = nat_table_new();
 	_cleanup_batch_ struct nat_batch *b = nat_batch_new();
@@ -61,14 +62,26 @@ int nat_table_destroy(struct nat *n, struct plumb_err *err)
 
 	if (!t || !b)
 		return plumb_err_set(err, ENOMEM, "out of memory");
-	n->ready = false;
-	r = nat_table_exists(n, err);
+	r = family == NAT_FAMILY ? nat_table_exists(n, err)
+				 : nat_chain_exists_in(&n->sock, family, NAT_CHAIN_MACSPOOF, err);
 	if (r <= 0)
 		return r;
-	r = nat_batch_table(b, NFT_MSG_DELTABLE, 0, t, "table inet " NAT_TABLE);
+	nat_batch_family(b, family);
+	r = nat_batch_table(b, NFT_MSG_DELTABLE, 0, t, label);
 	if (r < 0)
 		return plumb_err_set(err, -r, "out of memory");
 	r = nat_batch_send(&n->sock, b, NULL, err);
 	/* Gone in between: the goal is reached all the same. */
 	return r == -ENOENT ? 0 : r;
+}
+
+int nat_table_destroy(struct nat *n, struct plumb_err *err)
+{
+	int r;
+
+	n->ready = false;
+	r = destroy_one(n, NAT_FAMILY, "table inet " NAT_TABLE, err);
+	if (r == 0)
+		r = destroy_one(n, NFPROTO_BRIDGE, "table bridge " NAT_TABLE, err);
+	return r;
 }

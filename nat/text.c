@@ -93,10 +93,36 @@ int nat_addr_port_parse(const char *s, struct plumb_ip *ip, uint16_t *port)
 	return 0;
 }
 
-int nat_owner_cni(char *buf, size_t len, const char *network, const char *container_id,
-		  const char *ifname)
+/* A network name longer than this is shortened to "#" + 8 hex digits of
+ * its hash, so that owner tags of 64-character container ids fit. */
+#define OWNER_NET_MAX 32
+
+static const char *owner_net(const char *network, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "cni/%s/%s/%s", network, container_id, ifname);
+	uint32_t h = 2166136261u;
+
+	if (strlen(network) <= OWNER_NET_MAX)
+		return network;
+	for (const char *p = network; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(buf, len, "#%08x", h);
+	return buf;
+}
+
+int nat_owner_cni_prefix(char *buf, size_t len, const char *plugin, const char *network)
+{
+	char h[16];
+	int n = snprintf(buf, len, "%s/%s/", plugin, owner_net(network, h, sizeof(h)));
+
+	return n < 0 || (size_t)n >= len || (size_t)n >= NAT_OWNER_MAX ? -ENAMETOOLONG : 0;
+}
+
+int nat_owner_cni(char *buf, size_t len, const char *plugin, const char *network,
+		  const char *container_id, const char *ifname)
+{
+	char h[16];
+	int n = snprintf(buf, len, "%s/%s/%s/%s", plugin, owner_net(network, h, sizeof(h)),
+			 container_id, ifname);
 
 	return n < 0 || (size_t)n >= len || (size_t)n >= NAT_OWNER_MAX ? -ENAMETOOLONG : 0;
 }

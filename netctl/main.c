@@ -24,6 +24,7 @@ static const struct netctl_cmd verbs[] = {
 	{"ipam", netctl_ipam, "list|alloc|release|gc ...", "pod address reservations (host-local format)"},
 	{"node", netctl_node, "cidr acquire|release|list ...", "per-node subnets (file store or etcd)"},
 	{"svc", netctl_svc, "apply|list|show ...", "Kubernetes-shaped services (ClusterIP, NodePort) in table plumb"},
+	{"nat", netctl_nat, "masq|exclude|port|show|flush ...", "masquerade and published ports (table inet plumb)"},
 	{"help", cmd_help, "[VERB]", "this help, or a verb's"},
 };
 

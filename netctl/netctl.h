@@ -86,5 +86,6 @@ int netctl_show(struct netctl *ctx, int argc, char **argv, struct plumb_err *err
 int netctl_ipam(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_node(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_svc(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_nat(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 
 #endif
