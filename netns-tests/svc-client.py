@@ -4,6 +4,7 @@
   svc-client.py probe HOST PORT     one connection: "ok NAME", "refused", "timeout", "error X"
   svc-client.py count HOST PORT N   N connections, one line "NAME COUNT" per answer
                                      (failures counted as "!refused", "!timeout", ...)
+  svc-client.py udp HOST PORT       one datagram: "refused" (ICMP port unreachable) or "silent"
   svc-client.py serve PORT          answer every connection with the local address it
                                      reached (one process serves many endpoint addresses)
 Each backend answers HTTP with its own name (busybox httpd). Every connection
@@ -56,7 +57,24 @@ def serve(port):
         c.close()
 
 
+def udp(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect((host, port))
+    try:
+        s.send(b"x")
+        s.recv(512)
+        return "answered"
+    except ConnectionRefusedError:
+        return "refused"
+    except socket.timeout:
+        return "silent"
+
+
 def main():
+    if sys.argv[1] == "udp":
+        print(udp(sys.argv[2], int(sys.argv[3])))
+        return
     if sys.argv[1] == "serve":
         serve(int(sys.argv[2]))
         return

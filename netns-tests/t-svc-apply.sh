@@ -11,10 +11,13 @@ svc_topology b1 b2 b3
 apply() { echo "$1" >"$SVC_TMP/state.json"; nsx node "$NETCTL" svc apply -f "$SVC_TMP/state.json"; }
 names() { svc_count "$@" | grep -v '^!' | awk '{print $1}' | sort | tr '\n' ' '; }
 
+udp_dns='{"kind":"Service","metadata":{"name":"dns"},"spec":{"clusterIP":"10.96.0.53","ports":[{"name":"dns","protocol":"UDP","port":53}]}}'
 state=$(svc_list "$(svc_service web 10.96.0.10 30080)" "$(svc_slice web b1 b2 b3:notready)" \
 	"$(svc_service empty 10.96.0.11 30081)" "$(svc_slice empty b3:notready)" \
-	"$(svc_service self 10.96.0.12)" "$(svc_slice self b1)")
+	"$(svc_service self 10.96.0.12)" "$(svc_slice self b1)" "$udp_dns")
 check "apply a List of Services and EndpointSlices" apply "$state"
+check_eq "UDP service without endpoints: ICMP port unreachable" "refused" \
+	"$(nsx c python3 "$SVC_CLIENT" udp 10.96.0.53 53)"
 
 check_eq "ClusterIP: 30 connections reach exactly the ready endpoints" "b1 b2 " "$(names c 10.96.0.10 80 30)"
 check_match "NodePort from outside the node" '^ok b[12]$' "$(svc_probe ext 192.168.50.1 30080)"
