@@ -42,7 +42,7 @@ P=svb$$
 T=$(mktemp -d /tmp/plumb-bench-svc-XXXXXX)
 PIDS=()
 cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	for n in $(ip netns list | awk '{print $1}' | grep "^$P-"); do
 		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$n"
