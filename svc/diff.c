@@ -400,6 +400,28 @@ static const char *key_owner(struct svc_programmed *p, struct svc_hash *inplan,
 	return NULL;
 }
 
+static int preclaim(struct svc_programmed *p, const struct svc_group *g, struct svc_hash *claimed)
+{
+	char key[64];
+
+	for (size_t i = 0; i < g->n; i++) {
+		const struct svc_frontend *fe = &g->fe[i];
+		const char *o;
+
+		fe_key(fe, key, sizeof(key));
+		o = svc_hash_get(&p->owners, key);
+		if (o && !strcmp(o, g->svc) && svc_hash_put(claimed, key, (void *)g->svc, NULL) < 0)
+			return -ENOMEM;
+		if (!fe->node_port)
+			continue;
+		np_key(fe->proto, fe->node_port, key, sizeof(key));
+		o = svc_hash_get(&p->owners, key);
+		if (o && !strcmp(o, g->svc) && svc_hash_put(claimed, key, (void *)g->svc, NULL) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Drop frontends that collide with another service's, assign serials and
  * classes to the rest. */
 static int plan_group(struct svc_programmed *p, struct svc_plan *plan, struct svc_group *g,
@@ -525,6 +547,11 @@ int svc_plan_make(struct svc_programmed *p, struct svc_group *desired, size_t n,
 		if (svc_hash_put(&inplan, plan->groups[i].svc, plan->groups[i].svc, NULL) < 0)
 			goto out;
 	}
+	/* A key stays with the service that holds it and still wants it, whatever
+	 * the order of the plan: claim those first. */
+	for (size_t i = 0; i < plan->n; i++)
+		if (preclaim(p, &plan->groups[i], &claimed) < 0)
+			goto out;
 	for (size_t i = 0; i < plan->n; i++) {
 		struct svc_group *g = &plan->groups[i];
 		const struct svc_group *old = svc_hash_get(&p->groups, g->svc);

@@ -180,6 +180,16 @@ static void test_conflict_reported_others_applied(void **state)
 	assert_non_null(svc_programmed_get(p, "ns/d"));
 	assert_null(svc_programmed_get(p, "ns/b"));
 
+	/* The holder keeps its VIP even when a newcomer comes first in the plan. */
+	svc_names_free(&probs);
+	g[0] = group("e", "10.96.0.4", 0, 0, (int[]){6}, 1);
+	g[1] = group("d", "10.96.0.4", 0, 0, (int[]){5, 7}, 2);
+	c = apply(p, g, 2, &probs);
+	assert_int_equal(probs.n, 1);
+	assert_non_null(strstr(probs.v[0], "service 'ns/e': 10.96.0.4:80/TCP is already used by service 'ns/d'"));
+	assert_int_equal(svc_programmed_get(p, "ns/d")->fe[0].n, 2);
+	assert_null(svc_programmed_get(p, "ns/e"));
+
 	/* A VIP moving from a to b in one plan is not a conflict. */
 	svc_names_free(&probs);
 	g[0] = (struct svc_group){.svc = "ns/a"};
