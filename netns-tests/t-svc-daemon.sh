@@ -55,6 +55,16 @@ wait_for 30 "removing the slice leaves web without endpoints: refused" \
 put web-slice.json "$(svc_slice web b1 b2)"
 wait_for 30 "slice back" listed '10.96.0.10:80/TCP nodePort 30080 -> 10.1.0.2:8080 10.1.0.3:8080' 
 
+# Someone removes table plumb under the daemon: the next change puts it all back.
+check "netctl nat flush removes table plumb" nsx node "$NETCTL" nat flush
+put list.json "$(svc_list "$(svc_service api 10.96.0.11)" "$(svc_slice api b3)")"
+wait_for 30 "the next change rebuilds the layout and resyncs everything" \
+	listed '10.96.0.10:80/TCP nodePort 30080 -> 10.1.0.2:8080 10.1.0.3:8080'
+check_eq "the service from before the flush serves again" "b1 b2 " "$(names c 10.96.0.10 80 30)"
+check_eq "and so does the changed one" "ok b3" "$(svc_probe c 10.96.0.11 80)"
+rm "$D/list.json"
+wait_for 30 "list.json gone again" unlisted '10.96.0.11:80'
+
 kill -HUP $SVC_PID
 wait_for 30 "SIGHUP resyncs" logged "SIGHUP resync"
 check "the daemon survives SIGHUP" kill -0 $SVC_PID

@@ -108,10 +108,13 @@ int svc_engine_sync(struct svc_engine *e, const struct svc_names *names,
 		svc_plan_commit(e->prog, plan);
 	svc_plan_free(e->prog, plan);
 	if (r < 0) {
-		/* The kernel refused the whole batch: trust it, not memory. */
+		/* The kernel refused the whole batch: trust it, not memory. Someone
+		 * may have removed table plumb (netctl nat flush): make the layout
+		 * again, so the caller's full resync has somewhere to go. */
 		struct plumb_err e2 = {0};
 
-		(void)svc_engine_reload(e, &e2);
+		if (nat_svc_bootstrap(e->nft, &e2) >= 0)
+			(void)svc_engine_reload(e, &e2);
 	}
 	return r;
 }

@@ -122,6 +122,12 @@ static void sync_touched(struct etcd_src *s, bool all, double t0, const char *wh
 
 	r = all ? svc_engine_sync_all(s->e, &problems, &st, &err)
 		: svc_engine_sync(s->e, &s->touched, &problems, &st, &err);
+	if (r < 0 && !all) {
+		/* The table changed under us (the engine re-read it): resync all. */
+		log_warn("%s: %s; resyncing everything", why, plumb_err_msg(&err, r));
+		plumb_err_clear(&err);
+		r = svc_engine_sync_all(s->e, &problems, &st, &err);
+	}
 	for (size_t i = 0; i < problems.n; i++)
 		log_warn("%s", problems.v[i]);
 	if (r < 0)

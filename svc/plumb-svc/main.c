@@ -92,6 +92,12 @@ static int sync_and_log(struct svc_engine *e, struct svc_names *touched, bool al
 
 	r = all ? svc_engine_sync_all(e, &problems, &st, &err)
 		: svc_engine_sync(e, touched, &problems, &st, &err);
+	if (r < 0 && !all) {
+		/* The table changed under us (the engine re-read it): resync all. */
+		log_warn("%s: %s; resyncing everything", why, plumb_err_msg(&err, r));
+		plumb_err_clear(&err);
+		r = svc_engine_sync_all(e, &problems, &st, &err);
+	}
 	for (size_t i = 0; i < problems.n; i++)
 		log_warn("%s", problems.v[i]);
 	if (r < 0)
