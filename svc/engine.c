@@ -61,7 +61,9 @@ int svc_engine_open(struct svc_engine **ret, struct plumb_err *err)
 		r = nat_svc_open(&e->nft, err);
 	if (r >= 0)
 		r = nat_svc_bootstrap(e->nft, err);
-	if (r >= 0)
+	if (r == 1) /* just made: nothing to read back */
+		r = svc_programmed_new(&e->prog);
+	else if (r >= 0)
 		r = svc_engine_reload(e, err);
 	if (r < 0) {
 		svc_engine_free(e);
