@@ -29,15 +29,20 @@ void svc_engine_free(struct svc_engine *e)
 /* Read the kernel's Service elements into a fresh programmed state. */
 int svc_engine_reload(struct svc_engine *e, struct plumb_err *err)
 {
-	struct nat_svc_dump d;
-	struct svc_programmed *p;
+	struct nat_svc_dump d = {0};
+	struct svc_programmed *p = NULL;
 	int r;
 
-	r = nat_svc_dump(e->nft, &d, err);
+	/* Someone may have removed table plumb (netctl nat flush): make the
+	 * layout again. Just made, it holds nothing to read back. */
+	r = nat_svc_bootstrap(e->nft, err);
+	if (r == 0)
+		r = nat_svc_dump(e->nft, &d, err);
 	if (r < 0)
 		return r;
-	r = svc_programmed_new(&p);
-	if (r >= 0)
+	if (svc_programmed_new(&p) < 0)
+		r = -ENOMEM;
+	else if (r == 0)
 		r = svc_readback(&d, p);
 	nat_svc_dump_free(&d);
 	if (r < 0) {
@@ -60,10 +65,6 @@ int svc_engine_open(struct svc_engine **ret, struct plumb_err *err)
 	if (r >= 0)
 		r = nat_svc_open(&e->nft, err);
 	if (r >= 0)
-		r = nat_svc_bootstrap(e->nft, err);
-	if (r == 1) /* just made: nothing to read back */
-		r = svc_programmed_new(&e->prog);
-	else if (r >= 0)
 		r = svc_engine_reload(e, err);
 	if (r < 0) {
 		svc_engine_free(e);
@@ -110,13 +111,11 @@ int svc_engine_sync(struct svc_engine *e, const struct svc_names *names,
 		svc_plan_commit(e->prog, plan);
 	svc_plan_free(e->prog, plan);
 	if (r < 0) {
-		/* The kernel refused the whole batch: trust it, not memory. Someone
-		 * may have removed table plumb (netctl nat flush): make the layout
-		 * again, so the caller's full resync has somewhere to go. */
+		/* The kernel refused the whole batch: trust it, not memory (and
+		 * remake the layout if it is gone, for the caller's full resync). */
 		struct plumb_err e2 = {0};
 
-		if (nat_svc_bootstrap(e->nft, &e2) >= 0)
-			(void)svc_engine_reload(e, &e2);
+		(void)svc_engine_reload(e, &e2);
 	}
 	return r;
 }
