@@ -25,6 +25,7 @@ static const struct netctl_cmd verbs[] = {
 	{"node", netctl_node, "cidr acquire|release|list ...", "per-node subnets (file store or etcd)"},
 	{"nat", netctl_nat, "masq|exclude|port|show|flush ...", "masquerade and published ports (table inet plumb)"},
 	{"dns", netctl_dns, "add|del|list|network|start ...", "names in plumb-dns"},
+	{"svc", netctl_svc, "apply|list|show ...", "Kubernetes-shaped services (ClusterIP, NodePort) in table plumb"},
 	{"help", cmd_help, "[VERB]", "this help, or a verb's"},
 };
 

@@ -87,5 +87,6 @@ int netctl_ipam(struct netctl *ctx, int argc, char **argv, struct plumb_err *err
 int netctl_node(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_nat(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 int netctl_dns(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
+int netctl_svc(struct netctl *ctx, int argc, char **argv, struct plumb_err *err);
 
 #endif
