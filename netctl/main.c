@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		   "  -j, --json    print results as JSON\n\n"
 		   "verbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-8s %-28s %s\n", verbs[i].name, verbs[i].args, verbs[i].summary);
+		fprintf(f, "  %-7s %-34s %s\n", verbs[i].name, verbs[i].args, verbs[i].summary);
 	fprintf(f, "\n'netctl VERB help' describes a verb.\n");
 }
 
