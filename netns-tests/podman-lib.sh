@@ -29,9 +29,29 @@ podman_mount_cgroups() {
 }
 
 podman_private_dirs() {
-	local d
+	local d k fd
+	local -A held=()
+	# The test still needs the source tree, the build and the plugins, and a
+	# checkout may well live under a directory about to be covered (a CI clone
+	# in /tmp): hold each open, cover, then bind it back at the same path.
+	for k in $(printf '%s\n' "$PLUMB_SRC" "$PLUMB_BUILD" "$PLUGINS" | xargs -n1 realpath | sort -u); do
+		exec {fd}<"$k" || skip "cannot open $k"
+		held[$k]=$fd
+	done
 	for d in /run /tmp /var/tmp /var/lib /dev/shm; do
 		mount -t tmpfs -o mode=755 tmpfs "$d" || skip "cannot mount a tmpfs on $d"
+	done
+	# Shortest first: binding the source tree back also brings build/ inside it.
+	for k in $(printf '%s\n' "${!held[@]}" | sort); do
+		if [ ! -e "$k" ]; then
+			mkdir -p "$k"
+			# --no-canonicalize: mount must take the fd's directory, not re-resolve
+			# its path (which now names the empty tmpfs).
+			mount --no-canonicalize --bind "/proc/$$/fd/${held[$k]}" "$k" ||
+				skip "cannot bind $k back over the tmpfs"
+		fi
+		fd=${held[$k]}
+		exec {fd}<&-
 	done
 	chmod 1777 /tmp /var/tmp /dev/shm
 	mkdir -p /run/netns /run/lock
