@@ -147,14 +147,18 @@ static int on_addr(struct nl_msg *msg, void *arg)
  * namespace (a node's every pod adds a link-local address to it). The option
  * is per socket and libnl's own dumps send headers strict mode rejects, so it
  * is on only for this request. */
-static int addr_dump_once(struct plumb_nl *nl, struct addr_dump *d)
+/* One attempt; starts the list afresh (a retried dump must not append to the
+ * entries of the interrupted one). */
+static int addr_dump_once(struct plumb_nl *nl, void *arg)
 {
+	struct addr_dump *d = arg;
 	struct ifaddrmsg ifa = {.ifa_family = (unsigned char)d->family,
 				.ifa_index = (unsigned)d->ifindex};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
 	int fd = nl_socket_get_fd(nl->sk), on = 1, off = 0, r;
 	struct nl_cb *cb, *base;
 
+	d->n = 0;
 	if (!msg)
 		return -NLE_NOMEM;
 	if (nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
@@ -186,14 +190,7 @@ int plumb_addr_list(struct plumb_nl *nl, int ifindex, int family, struct plumb_a
 	int r;
 
 	*out = NULL;
-	/* A dump the kernel marks interrupted (the table changed under it) is
-	 * retried, a bounded number of times. */
-	for (int attempt = 0;; attempt++) {
-		d.n = 0;
-		r = addr_dump_once(nl, &d);
-		if (r != -NLE_DUMP_INTR || attempt == 2)
-			break;
-	}
+	r = plumb_nl_dump_retry(nl, addr_dump_once, &d);
 	if (d.oom)
 		r = -NLE_NOMEM;
 	if (r < 0) {

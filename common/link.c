@@ -211,6 +211,12 @@ static int by_ifindex(const void *a, const void *b)
 	return ((const struct plumb_link *)a)->ifindex - ((const struct plumb_link *)b)->ifindex;
 }
 
+/* One attempt; on error libnl frees the cache and leaves *arg NULL. */
+static int dump_links(struct plumb_nl *nl, void *arg)
+{
+	return rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, arg);
+}
+
 int plumb_link_list(struct plumb_nl *nl, struct plumb_link **out, struct plumb_err *err)
 {
 	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
@@ -219,15 +225,7 @@ int plumb_link_list(struct plumb_nl *nl, struct plumb_link **out, struct plumb_e
 	int r, n = 0, cap;
 
 	*out = NULL;
-	/* A dump the kernel marks interrupted (the table changed under it) is
-	 * retried, a bounded number of times. */
-	for (int attempt = 0;; attempt++) {
-		r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
-		if (r != -NLE_DUMP_INTR || attempt == 2)
-			break;
-		nl_cache_free(cache);
-		cache = NULL;
-	}
+	r = plumb_nl_dump_retry(nl, dump_links, &cache);
 	if (r < 0)
 		return plumb_nl_error(nl, r, err, "list interfaces in netns '%s'", plumb_nl_ns(nl));
 	cap = nl_cache_nitems(cache);

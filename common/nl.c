@@ -110,6 +110,19 @@ void plumb_nl_close(struct plumb_nl *nl)
 	nl->nsfd = -1;
 }
 
+int plumb_nl_dump_retry(struct plumb_nl *nl, int (*dump)(struct plumb_nl *nl, void *arg),
+			void *arg)
+{
+	int r = 0;
+
+	for (int attempt = 0; attempt < PLUMB_NL_DUMP_TRIES; attempt++) {
+		r = dump(nl, arg);
+		if (r != -NLE_DUMP_INTR)
+			break;
+	}
+	return r;
+}
+
 static const struct {
 	int nle, err;
 } nle_map[] = {

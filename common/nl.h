@@ -42,6 +42,14 @@ void plumb_nl_close(struct plumb_nl *nl);
 int plumb_nl_error(struct plumb_nl *nl, int nlerr, struct plumb_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Call dump(nl, arg) again while the kernel marks the dump interrupted
+ * (NLE_DUMP_INTR: the table changed under it), at most PLUMB_NL_DUMP_TRIES
+ * calls in all. dump must leave arg ready for a fresh attempt. Returns its
+ * last libnl code. */
+#define PLUMB_NL_DUMP_TRIES 3
+int plumb_nl_dump_retry(struct plumb_nl *nl, int (*dump)(struct plumb_nl *nl, void *arg),
+			void *arg);
+
 /* libnl return code -> errno (positive), for code paths that branch on it. */
 int plumb_nl_errno(struct plumb_nl *nl, int nlerr);
 

@@ -190,24 +190,31 @@ static int route_fill(struct rtnl_route *r, struct plumb_route *out)
 	return 0;
 }
 
+struct route_dump {
+	int family;
+	struct nl_cache *cache;
+};
+
+/* One attempt; on error libnl frees the cache and leaves it NULL. */
+static int dump_routes(struct plumb_nl *nl, void *arg)
+{
+	struct route_dump *d = arg;
+
+	return rtnl_route_alloc_cache(nl->sk, d->family, 0, &d->cache);
+}
+
 int plumb_route_list(struct plumb_nl *nl, int family, unsigned table, struct plumb_route **out,
 		     struct plumb_err *err)
 {
+	struct route_dump dump = {.family = family};
 	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
 	_cleanup_free_ struct plumb_route *v = NULL;
 	struct nl_object *o;
 	int e, n = 0, cap;
 
 	*out = NULL;
-	/* A dump the kernel marks interrupted (the table changed under it) is
-	 * retried, a bounded number of times. */
-	for (int attempt = 0;; attempt++) {
-		e = rtnl_route_alloc_cache(nl->sk, family, 0, &cache);
-		if (e != -NLE_DUMP_INTR || attempt == 2)
-			break;
-		nl_cache_free(cache);
-		cache = NULL;
-	}
+	e = plumb_nl_dump_retry(nl, dump_routes, &dump);
+	cache = dump.cache;
 	if (e < 0)
 		return plumb_nl_error(nl, e, err, "list routes in netns '%s'", plumb_nl_ns(nl));
 	cap = nl_cache_nitems(cache);
