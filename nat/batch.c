@@ -86,10 +86,15 @@ struct nat_batch *nat_batch_new(void)
 
 	if (!b)
 		return NULL;
-	if (room(b, ROOM) < 0) {
+	/* calloc, not room(): a fresh 128 KiB block comes zeroed from the kernel,
+	 * so the pages a small batch never writes are never faulted in (a CNI
+	 * ADD's one-element batch paid 32 page faults, ~0.4 ms, for memset). */
+	b->buf = calloc(1, ROOM * 2);
+	if (!b->buf) {
 		free(b);
 		return NULL;
 	}
+	b->cap = ROOM * 2;
 	b->family = NAT_FAMILY;
 	/* Sequence numbers are written at send time; 0 for now. */
 	b->len = NLMSG_ALIGN(nftnl_batch_begin(b->buf, 0)->nlmsg_len);

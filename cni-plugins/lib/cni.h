@@ -69,13 +69,18 @@ enum cni_cmd {
 #define CNI_MAX_ATTACH 4096
 #define CNI_NAME_MAX 256
 #define CNI_PATH_MAX 4096
+/* A netns path (CNI_NETNS, an interface's "sandbox"). Runtimes use short ones
+ * (/run/netns/cni-<uuid>, /proc/<pid>/ns/net); a longer one is refused by name.
+ * Kept well under PATH_MAX because every result carries CNI_MAX_IFACES of them
+ * and a plugin's cost is mostly the memory it touches. */
+#define CNI_SANDBOX_MAX 512
 
 /* ---- results ---- */
 
 struct cni_iface {
 	char name[IFNAMSIZ];
 	char mac[18];	   /* "aa:bb:cc:dd:ee:ff" or "" */
-	char sandbox[CNI_PATH_MAX]; /* netns path for container interfaces, "" on the host */
+	char sandbox[CNI_SANDBOX_MAX]; /* netns path of container interfaces, "" on the host */
 	int mtu;	   /* 0: not reported (1.1.0 field) */
 	char socket_path[108]; /* 1.1.0 */
 	char pci_id[32];   /* 1.1.0 */

@@ -136,6 +136,9 @@ int cni_env_load(struct cni_env *env, const char *(*getenv_fn)(const char *),
 		return plumb_err_set(err, EINVAL, "CNI_IFNAME is not set");
 	if ((need & NEED_PATH) && !env->path)
 		return plumb_err_set(err, EINVAL, "CNI_PATH is not set");
+	if (env->netns && strlen(env->netns) >= CNI_SANDBOX_MAX)
+		return plumb_err_set(err, EINVAL, "CNI_NETNS is longer than %d characters",
+				     CNI_SANDBOX_MAX - 1);
 	if (env->container_id && (r = cni_container_id_check(env->container_id, err)) < 0)
 		return r;
 	if (env->ifname && (r = cni_ifname_check(env->ifname, err)) < 0)

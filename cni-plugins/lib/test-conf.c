@@ -85,6 +85,25 @@ static void test_env_errors_name_the_variable(void **state)
 	}
 }
 
+static void test_env_netns_too_long(void **state)
+{
+	static char netns[CNI_SANDBOX_MAX + 16] = "CNI_NETNS=/run/netns/";
+	const char *const env[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a", netns,
+				   "CNI_IFNAME=eth0", "CNI_PATH=/p", NULL};
+	size_t n = strlen(netns);
+	struct plumb_err err = {0};
+	struct cni_env e;
+
+	/* exactly CNI_SANDBOX_MAX - 1 characters of path: accepted */
+	memset(netns + n, 'x', CNI_SANDBOX_MAX - 1 - (n - strlen("CNI_NETNS=")));
+	assert_int_equal(load(env, &e, &err), 0);
+	assert_int_equal(strlen(e.netns), CNI_SANDBOX_MAX - 1);
+	/* one more: refused by name, never truncated into a result */
+	netns[strlen(netns)] = 'y';
+	assert_int_equal(load(env, &e, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "CNI_NETNS is longer than"));
+}
+
 static void test_env_del_without_netns(void **state)
 {
 	static const char *const env[] = {"CNI_COMMAND=DEL", "CNI_CONTAINERID=a",
@@ -277,6 +296,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env_add_ok),
 		cmocka_unit_test(test_env_errors_name_the_variable),
+		cmocka_unit_test(test_env_netns_too_long),
 		cmocka_unit_test(test_env_del_without_netns),
 		cmocka_unit_test(test_args_get),
 		cmocka_unit_test(test_conf_full),
