@@ -133,7 +133,7 @@ fails_clean "an invalid subnet" 7 "$out"
 out=$(cni_list node "$CNI_DIR" ADD f3 lo "$(ns pod1)" "$L")
 fails_clean "an ifname that exists in the pod" 999 "$out"
 out=$(cni_list node "$CNI_DIR" ADD f4 eth0 "/run/netns/$P-nosuch" "$L")
-fails_clean "a namespace that does not exist" 999 "$out"
+fails_clean "a namespace that does not exist (spec: container unknown)" 3 "$out"
 out=$(CNI_ARGS="IP=10.99.0.5" cni_list node "$CNI_DIR" ADD f6 eth0 "$(ns pod1)" "$L")
 fails_clean "a requested address outside the ranges" 7 "$out"
 S=$(list '' '[[{"subnet":"10.78.0.0/30"}]]')

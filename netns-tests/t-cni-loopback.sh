@@ -29,6 +29,7 @@ check "DEL of a namespace that is gone succeeds" \
 
 out=$(conf 1.0.0 | cni node "$CNI_DIR" loopback ADD c1 lo /run/netns/$P-gone)
 check_match "ADD into a missing namespace fails naming it" "\"msg\":\".*$P-gone" "$out"
+check_eq "and is code 3, container unknown" 3 "$(jq .code <<<"$out")"
 out=$(conf 1.0.0 | CNI_ARGS=bogus cni node "$CNI_DIR" loopback ADD c1 lo "$POD")
 check_eq "a malformed CNI_ARGS is code 4" 4 "$(jq .code <<<"$out")"
 out=$(conf 0.2.0 | cni node "$CNI_DIR" loopback ADD c1 lo "$POD")

@@ -279,8 +279,12 @@ static int open_sockets(struct add_ctx *c, struct plumb_err *err)
 	_cleanup_close_ int fd = netns_open(c->req->env.netns, err);
 	int r;
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* The spec's "container unknown": nothing was made, no DEL needed. */
+		if (fd == -ENOENT)
+			c->req->code = CNI_ERR_UNKNOWN_CONTAINER;
 		return fd;
+	}
 	if ((r = plumb_nl_open(&c->host, -1, err)) < 0)
 		return r;
 	if ((r = plumb_nl_open(&c->pod, fd, err)) < 0)

@@ -207,31 +207,45 @@ static const char *env_getter(const char *k)
 	return getenv(k);
 }
 
+static int conf_code(int r)
+{
+	return r == -EBADMSG	     ? CNI_ERR_DECODE
+	       : r == -EPROTONOSUPPORT ? CNI_ERR_INCOMPATIBLE_VERSION
+				       : CNI_ERR_INVALID_CONFIG;
+}
+
+/* An error before the config is parsed still answers in its cniVersion when it
+ * has a usable one; sniffing costs a second parse, so only failures pay it. */
+static int fail_unparsed(const char *raw, size_t len, int code, int r,
+			 const struct plumb_err *err)
+{
+	char ver[16];
+
+	sniff_version(raw, len, ver, sizeof(ver));
+	return fail(ver, code, r, err);
+}
+
 static int run(const struct cni_plugin *p, struct cni_req *req, const char *raw, size_t len)
 {
 	struct plumb_err err = {0};
-	char ver[16];
 	int r;
 
-	sniff_version(raw, len, ver, sizeof(ver));
 	if ((r = cni_env_load(&req->env, env_getter, &err)) < 0)
-		return fail(ver, CNI_ERR_INVALID_ENV, r, &err);
+		return fail_unparsed(raw, len, CNI_ERR_INVALID_ENV, r, &err);
 	if (req->env.cmd == CNI_CMD_VERSION)
 		return do_version(raw, len);
-	r = cni_conf_parse(raw, len, req->env.cmd, &req->conf, &err);
-	if (r >= 0)
-		r = version_allows(req, &err);
+	if ((r = cni_conf_parse(raw, len, req->env.cmd, &req->conf, &err)) < 0)
+		return fail_unparsed(raw, len, conf_code(r), r, &err);
+	r = version_allows(req, &err);
 	if (r >= 0 && req->env.cmd == CNI_CMD_ADD)
 		r = merge_cni_args(req, &err);
 	if (r < 0)
-		return fail(ver, r == -EBADMSG		? CNI_ERR_DECODE
-				 : r == -EPROTONOSUPPORT ? CNI_ERR_INCOMPATIBLE_VERSION
-							 : CNI_ERR_INVALID_CONFIG,
-			    r, &err);
+		return fail(req->conf.version_str, conf_code(r), r, &err);
 	r = dispatch(p, req, &err);
 	if (r < 0) {
 		log_debug("%s %s failed: %s", p->name, req->env.command, plumb_err_msg(&err, r));
-		return fail(ver, req->code ? req->code : cni_code_from_errno(r), r, &err);
+		return fail(req->conf.version_str, req->code ? req->code : cni_code_from_errno(r),
+			    r, &err);
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 /* One RTM_NEWLINK for ifindex 1: the kernel always gives a namespace's loopback
  * ifindex 1 (LOOPBACK_IFINDEX), so no lookup round trip is needed. */
@@ -38,8 +39,11 @@ static int lo_add(struct cni_req *req, struct cni_result *res, struct plumb_err 
 	struct plumb_cidr v4, v6;
 	int r = set_lo(req->env.netns, true, false, err);
 
-	if (r < 0)
+	if (r < 0) {
+		if (r == -ENOENT && access(req->env.netns, F_OK) < 0)
+			req->code = CNI_ERR_UNKNOWN_CONTAINER; /* nothing made, no DEL needed */
 		return r;
+	}
 	if (req->conf.has_prev) { /* chained: pass the previous result on */
 		*res = req->conf.prev;
 		return 0;
