@@ -4,6 +4,7 @@
  * host-local may run in-process instead. */
 #include "cni-plugins/lib/internal.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -11,7 +12,6 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -199,22 +199,35 @@ int cni_delegate(const struct cni_req *req, const char *plugin_path, enum cni_cm
 	return 0;
 }
 
-/* Does the file at path contain plumb's marker? */
+/* Does the ELF file at path carry plumb's marker note (skel.c)? Reads the
+ * header, the program headers and the PT_NOTE segments: a few hundred bytes,
+ * where scanning the whole binary cost ~0.3 ms of page faults per call. */
 static bool has_marker(const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	void *m;
-	bool found;
+	size_t mlen = strlen(cni_plumb_marker);
+	Elf64_Phdr ph[32];
+	Elf64_Ehdr eh;
+	char note[512];
 
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (64 << 20))
+	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
+	    eh.e_phnum > ARRAY_SIZE(ph))
 		return false;
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m == MAP_FAILED)
+	if (pread(fd, ph, eh.e_phnum * sizeof(ph[0]), (off_t)eh.e_phoff) !=
+	    (ssize_t)(eh.e_phnum * sizeof(ph[0])))
 		return false;
-	found = memmem(m, (size_t)st.st_size, cni_plumb_marker, strlen(cni_plumb_marker)) != NULL;
-	munmap(m, (size_t)st.st_size);
-	return found;
+	for (size_t i = 0; i < eh.e_phnum; i++) {
+		ssize_t n;
+
+		if (ph[i].p_type != PT_NOTE || ph[i].p_filesz > sizeof(note))
+			continue;
+		n = pread(fd, note, ph[i].p_filesz, (off_t)ph[i].p_offset);
+		if (n > 0 && memmem(note, (size_t)n, cni_plumb_marker, mlen))
+			return true;
+	}
+	return false;
 }
 
 bool cni_delegate_is_ours(const char *plugin_path)

@@ -12,7 +12,22 @@
 #include <unistd.h>
 
 /* Embedded in every plumb plugin: cni_delegate_is_ours looks for it. */
-const char cni_plumb_marker[] = "plumb-cni-plugin:in-process-ipam/1";
+#define PLUMB_MARKER "plumb-cni-plugin:in-process-ipam/1"
+const char cni_plumb_marker[] = PLUMB_MARKER;
+
+/* The same marker as an ELF note (owner "plumb", type 1): a plugin deciding
+ * whether the host-local on CNI_PATH is ours reads the program headers and
+ * the note, a few hundred bytes, instead of scanning a whole binary. */
+__asm__(".pushsection .note.plumb,\"a\",@note\n"
+	".balign 4\n"
+	".long 2f - 1f\n"
+	".long 4f - 3f\n"
+	".long 1\n"
+	"1: .asciz \"plumb\"\n"
+	"2: .balign 4\n"
+	"3: .asciz \"" PLUMB_MARKER "\"\n"
+	"4: .balign 4\n"
+	".popsection\n");
 
 #define STDIN_MAX (4 << 20)
 
