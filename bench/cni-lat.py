@@ -8,7 +8,7 @@ The process enters NODE_NS's network namespace once (setns) and spawns each
 plugin directly, so the numbers are the plugins' own cost, not `ip netns exec`'s.
 Prints one JSON object.
 """
-import ctypes, json, os, statistics, subprocess, sys, tempfile, threading, time
+import ctypes, json, os, socket, statistics, struct, subprocess, sys, tempfile, threading, time
 
 CLONE_NEWNET = 0x40000000
 libc = ctypes.CDLL(None, use_errno=True)
@@ -21,6 +21,42 @@ def setns(path):
             raise OSError(ctypes.get_errno(), "setns " + path)
     finally:
         os.close(fd)
+
+
+def floors(call_env):
+    """What no plugin can go below here: spawning an empty static binary the way
+    call() spawns a plugin, and the kernel's RTM_DELLINK of a bridged veth pair
+    (the RCU waits of unregistering a device), both in this run."""
+    out = {}
+    fb = os.environ.get("FLOOR_BIN")
+    if fb:
+        xs = []
+        for _ in range(40):
+            t = time.perf_counter()
+            subprocess.run([fb], input=b"{}", env=call_env(), capture_output=True)
+            xs.append((time.perf_counter() - t) * 1000)
+        out["spawn"] = statistics.median(xs)
+    xs = []
+    sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
+    try:
+        for k in range(10):
+            a = "pfl%da" % k
+            subprocess.run(["ip", "link", "add", a, "type", "veth", "peer", "name", "pfl%db" % k],
+                           check=True)
+            subprocess.run(["ip", "link", "set", a, "master", "latbr0", "up"], check=True)
+            idx = socket.if_nametoindex(a)
+            # nlmsghdr(RTM_DELLINK=17, NLM_F_REQUEST|NLM_F_ACK) + ifinfomsg(index)
+            msg = struct.pack("=LHHLL", 32, 17, 0x5, k + 1, 0) + struct.pack("=BxHiII", 0, 0, idx, 0, 0)
+            t = time.perf_counter()
+            sk.send(msg)
+            ack = sk.recv(4096)
+            xs.append((time.perf_counter() - t) * 1000)
+            if struct.unpack_from("=i", ack, 16)[0] != 0:
+                raise SystemExit("RTM_DELLINK of %s failed" % a)
+    finally:
+        sk.close()
+    out["veth_del"] = statistics.median(xs)
+    return out
 
 
 def main():
@@ -112,6 +148,7 @@ def main():
                 delete(n + j, cprev[j])
             except SystemExit:
                 pass
+    res["floor"] = floors(call_env=lambda: {"PATH": path, "CNI_COMMAND": "VERSION"})
     if libc.setns(home, CLONE_NEWNET) != 0:
         raise SystemExit("cannot return to the starting namespace")
     for p in pods:

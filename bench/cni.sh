@@ -27,7 +27,11 @@ for d in "$OURS" "$REF"; do
 done
 
 tag=pcb$$
-cleanup() { for n in $(ip netns list | awk '{print $1}' | grep "^$tag"); do ip netns del "$n"; done; }
+FLOOR_DIR=$(mktemp -d /tmp/plumb-bench-cni-XXXXXX)
+cleanup() {
+	for n in $(ip netns list | awk '{print $1}' | grep "^$tag"); do ip netns del "$n"; done
+	rm -rf "$FLOOR_DIR"
+}
 trap cleanup EXIT
 
 run() { # DIR LABEL -> JSON
@@ -37,6 +41,10 @@ run() { # DIR LABEL -> JSON
 	python3 "$here/cni-lat.py" "$1" "$node" "$N" "$CONC"
 	ip netns del "$node"
 }
+# The floor: an empty static binary, spawned exactly as the plugins are.
+echo 'int main(void) { return 0; }' >"$FLOOR_DIR/empty.c"
+gcc -O2 -static -o "$FLOOR_DIR/empty" "$FLOOR_DIR/empty.c" || exit 1
+export FLOOR_BIN=$FLOOR_DIR/empty
 echo "bench/cni.sh: N=$N pods in a row, $CONC concurrent ADDs; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 ours=$(run "$OURS" ours) || { echo "plumb run failed: $ours"; exit 1; }
 ref=$(run "$REF" ref) || { echo "reference run failed: $ref"; exit 1; }
@@ -62,6 +70,19 @@ row "$CONC concurrent chain ADDs, median" .concurrent.median
 row "$CONC concurrent chain ADDs, wall" .concurrent.wall
 printf '%-34s %10s %10s\n' "$CONC concurrent ADDs succeeded" \
 	"$(jq -r .concurrent.ok <<<"$ours")/$CONC" "$(jq -r .concurrent.ok <<<"$ref")/$CONC"
+
+# What is left when the floors are taken away, and the best ratio they allow.
+fl() { jq -r "$1" <<<"$ours"; }
+spawn=$(fl .floor.spawn) vdel=$(fl .floor.veth_del)
+echo
+printf '%-34s %10.2f   (spawn an empty static binary; 2 per chain)\n' "floor: process spawn" "$spawn"
+printf '%-34s %10.2f   (RTM_DELLINK of a bridged veth, kernel only)\n' "floor: kernel veth delete" "$vdel"
+printf '%-34s %10.2f   (chain ADD median - 2 spawns)\n' "plumb's own chain ADD" \
+	"$(echo "$(fl .chain_add.median) - 2 * $spawn" | bc -l)"
+printf '%-34s %10.2f   (chain DEL median - 2 spawns - veth delete)\n' "plumb's own chain DEL" \
+	"$(echo "$(fl .chain_del.median) - 2 * $spawn - $vdel" | bc -l)"
+printf '%-34s %9.1fx   (reference chain DEL / (2 spawns + veth delete))\n' "best DEL ratio these floors allow" \
+	"$(echo "$(jq -r .chain_del.median <<<"$ref") / (2 * $spawn + $vdel)" | bc -l)"
 
 if [ -x "$PEER" ]; then
 	PN=$(( N < 50 ? N : 50 ))
