@@ -174,15 +174,33 @@ static const uint8_t key_len[NAT_SVC_NSETS] = {
 	[NAT_SVC_NOEP] = 12, [NAT_SVC_NPNOEP] = 8, [NAT_SVC_HAIRPIN] = 8,
 };
 
+/* Comments are packed into 64 KiB blocks: a 10k-service table has ~150k of
+ * them, and one strdup each (with the pointer array grown by one) made the
+ * read-back quadratic and the heap a sieve. */
+#define STRING_BLOCK (64 * 1024)
+
 static char *keep_string(struct nat_svc_dump *d, const char *s)
 {
-	char **v = realloc(d->strings, (d->nstrings + 1) * sizeof(*v));
+	size_t n = strlen(s) + 1;
+	char *p;
 
-	if (!v)
+	if (n > STRING_BLOCK)
 		return NULL;
-	d->strings = v;
-	v[d->nstrings] = strdup(s);
-	return v[d->nstrings] ? v[d->nstrings++] : NULL;
+	if (!d->nstrings || d->string_used + n > STRING_BLOCK) {
+		char **v = realloc(d->strings, (d->nstrings + 1) * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		d->strings = v;
+		if (!(v[d->nstrings] = malloc(STRING_BLOCK)))
+			return NULL;
+		d->nstrings++;
+		d->string_used = 0;
+	}
+	p = d->strings[d->nstrings - 1] + d->string_used;
+	memcpy(p, s, n);
+	d->string_used += n;
+	return p;
 }
 
 static int dump_elem(struct nat_svc_dump *d, uint8_t set, struct nftnl_set_elem *n)

@@ -131,8 +131,9 @@ struct nat_svc_dump {
 	struct nat_svc_elemv elems;
 	size_t nclasses;
 	struct nat_svc_class classes[NAT_SVC_MAX_CLASSES];
-	char **strings;
-	size_t nstrings;
+	char **strings;	    /* blocks of packed, NUL-terminated comments */
+	size_t nstrings;    /* blocks */
+	size_t string_used; /* bytes used in the last block */
 };
 
 /* Returns -ENOENT when the layout is not there. */
