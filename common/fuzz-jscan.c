@@ -86,8 +86,9 @@ static void same_object(struct jscan_val v, json_t *j)
 
 static void same(struct jscan_val v, json_t *j)
 {
-	struct jscan_iter it;
-	struct jscan_val e;
+	static const char *const keys[] = {"a"};
+	struct jscan_iter it, it2;
+	struct jscan_val e, e2, picked, picked2;
 	int64_t i;
 	bool b;
 	size_t n = 0;
@@ -102,8 +103,18 @@ static void same(struct jscan_val v, json_t *j)
 		if (jscan_type(v) != JSCAN_ARRAY || jscan_count(v) != json_array_size(j))
 			fail("array differs");
 		it = jscan_iter(v);
-		while (jscan_next(&it, &e))
+		it2 = jscan_iter(v);
+		while (jscan_next(&it, &e)) {
+			/* jscan_next_pick walks the same elements and picks like jscan_pick */
+			if (!jscan_next_pick(&it2, &e2, keys, 1, &picked) || e2.p != e.p)
+				fail("jscan_next_pick walks differently");
+			jscan_pick(e, keys, 1, &picked2);
+			if (picked.p != picked2.p)
+				fail("jscan_next_pick picks differently");
 			same(e, json_array_get(j, n++));
+		}
+		if (jscan_next_pick(&it2, &e2, keys, 1, &picked))
+			fail("jscan_next_pick walks past the end");
 		return;
 	case JSON_STRING:
 		same_string(v, j);

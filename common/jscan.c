@@ -15,6 +15,9 @@ static const uint8_t str_class[256] = {
 	[0 ... 0x1f] = 3, ['"'] = 1, ['\\'] = 2, [0x80 ... 0xff] = 4,
 };
 
+/* Bytes that end a run of plain string bytes once the text is known valid. */
+static const uint8_t str_stop[256] = {['"'] = 1, ['\\'] = 1};
+
 /* Bytes that matter when skipping a container: quotes, brackets, braces. */
 static const uint8_t skip_class[256] = {
 	['"'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 3, [']'] = 3,
@@ -381,21 +384,18 @@ int jscan_parse(const char *text, size_t len, struct jscan_val *root, struct plu
 
 /* ---- navigation over validated text ---- */
 
-/* p at an opening quote: the byte after the closing one. */
-static const char *skip_string(const char *p, const char *end)
+/* p at an opening quote: the byte after the closing one. Strings here are
+ * short (names, addresses), so a plain loop beats memchr's call. */
+static inline const char *skip_string(const char *p, const char *end)
 {
-	p++;
-	for (;;) {
-		const char *q = memchr(p, '"', (size_t)(end - p)), *b;
-
-		if (!q)
-			return end;
-		for (b = q; b > p && b[-1] == '\\'; b--)
-			;
-		if (!((q - b) & 1)) /* an even run of backslashes escapes itself */
-			return q + 1;
-		p = q + 1;
+	for (p++; p < end; p++) {
+		if (!str_stop[(uint8_t)*p])
+			continue;
+		if (*p == '"')
+			return p + 1;
+		p++; /* a backslash: skip what it escapes (\uXXXX's digits are plain) */
 	}
+	return end;
 }
 
 static const char *skip_value(const char *p, const char *end)
@@ -585,20 +585,30 @@ int jscan_string(struct jscan_val v, char *buf, size_t size, size_t *len)
 	if (jscan_type(v) != JSCAN_STRING)
 		return -EINVAL;
 	for (p = v.p + 1; p < v.end && *p != '"';) {
+		const char *run = p;
 		char c[4];
-		size_t k = unescape_one(&p, c);
+		size_t k;
 
+		while (p < v.end && *p != '"' && *p != '\\')
+			p++;
+		if (p > run) { /* plain bytes, copied as they are */
+			k = (size_t)(p - run);
+			if (fits && n + k < size)
+				memcpy(buf + n, run, k);
+			else if (fits && (fits = false, size))
+				memcpy(buf + n, run, size - 1 - n);
+			n += k;
+			continue;
+		}
+		k = unescape_one(&p, c);
 		if (fits && n + k < size)
 			memcpy(buf + n, c, k);
-		else if (fits) {
-			fits = false;
-			if (size)
-				buf[n] = '\0';
-		}
+		else if (fits && (fits = false, size))
+			memcpy(buf + n, c, size - 1 - n < k ? size - 1 - n : k);
 		n += k;
 	}
-	if (fits && size)
-		buf[n] = '\0';
+	if (size)
+		buf[fits ? n : size - 1] = '\0';
 	if (len)
 		*len = n;
 	return fits && size ? 0 : -ENOSPC;
@@ -627,21 +637,65 @@ bool jscan_string_eq(struct jscan_val v, const char *s)
 	return !*s;
 }
 
-void jscan_pick(struct jscan_val obj, const char *const *keys, size_t n, struct jscan_val *vals)
+/* Does the member name at key (an opening quote) equal s? Raw bytes first:
+ * names are rarely escaped. */
+static bool key_eq(const char *key, size_t rawlen, bool escaped, const char *s, size_t slen,
+		   const char *end)
 {
-	struct jscan_iter it = jscan_iter(obj);
-	struct jscan_val k, v;
+	if (!escaped)
+		return rawlen == slen && !memcmp(key + 1, s, slen);
+	return jscan_string_eq((struct jscan_val){key, end}, s);
+}
+
+/* jscan_pick's pass; returns the position after the value obj (an object or not). */
+static const char *pick(struct jscan_val obj, const char *const *keys, size_t n,
+			struct jscan_val *vals)
+{
+	const char *p, *end = obj.end;
+	size_t klen[JSCAN_PICK_MAX];
 
 	for (size_t i = 0; i < n; i++)
-		vals[i] = (struct jscan_val){NULL, obj.end};
-	if (jscan_type(obj) != JSCAN_OBJECT)
-		return;
-	while (jscan_next_member(&it, &k, &v))
+		vals[i] = (struct jscan_val){NULL, end};
+	if (jscan_type(obj) != JSCAN_OBJECT || n > JSCAN_PICK_MAX)
+		return obj.p ? skip_value(obj.p, end) : NULL;
+	for (size_t i = 0; i < n; i++)
+		klen[i] = strlen(keys[i]);
+	for (p = skip_ws(obj.p + 1, end); p < end && *p == '"';) {
+		const char *key = p, *q;
+		bool escaped = false;
+
+		for (q = p + 1; q < end && *q != '"'; q++)
+			if (*q == '\\') {
+				escaped = true;
+				q++;
+			}
+		p = skip_ws(q + 1, end);
+		p = skip_ws(p + 1, end); /* the colon */
 		for (size_t i = 0; i < n; i++)
-			if (jscan_string_eq(k, keys[i])) {
-				vals[i] = v;
+			if (key_eq(key, (size_t)(q - key - 1), escaped, keys[i], klen[i], end)) {
+				vals[i] = (struct jscan_val){p, end};
 				break;
 			}
+		p = next_item(skip_value(p, end), end);
+	}
+	return p < end ? p + 1 : end; /* past the closing brace */
+}
+
+void jscan_pick(struct jscan_val obj, const char *const *keys, size_t n, struct jscan_val *vals)
+{
+	pick(obj, keys, n, vals);
+}
+
+bool jscan_next_pick(struct jscan_iter *it, struct jscan_val *elem, const char *const *keys,
+		     size_t n, struct jscan_val *vals)
+{
+	if (!it->p || it->p >= it->end || *it->p == ']' || *it->p == '}')
+		return false;
+	*elem = (struct jscan_val){it->p, it->end};
+	it->p = next_item(pick(*elem, keys, n, vals), it->end);
+	if (it->p == elem->p) /* not an element (an object's member): stop */
+		it->p = NULL;
+	return true;
 }
 
 int jscan_int(struct jscan_val v, int64_t *out)

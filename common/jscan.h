@@ -62,15 +62,21 @@ bool jscan_next_member(struct jscan_iter *it, struct jscan_val *key, struct jsca
 /* Number of elements or members (0 for other types). */
 size_t jscan_count(struct jscan_val v);
 
+#define JSCAN_PICK_MAX 16
+
 /* One pass over object obj: vals[i] is the value of member keys[i] (the last
  * one when a key repeats), JSCAN_ABSENT when missing or when obj is not an
- * object. Keys are matched after unescaping; each must be < 64 bytes. */
+ * object. Keys are matched after unescaping; at most JSCAN_PICK_MAX keys. */
 void jscan_pick(struct jscan_val obj, const char *const *keys, size_t n, struct jscan_val *vals);
+/* jscan_next, and jscan_pick on the element, in one pass over it (an array of
+ * objects is read with one pass per element, not two). */
+bool jscan_next_pick(struct jscan_iter *it, struct jscan_val *elem, const char *const *keys,
+		     size_t n, struct jscan_val *vals);
 
 /* A string value, unescaped (\uXXXX and surrogate pairs become UTF-8), into buf
  * of size bytes, NUL-terminated (a string never holds NUL: \u0000 is refused).
  * *len (may be NULL) gets the unescaped length. -EINVAL: not a string;
- * -ENOSPC: longer than size - 1, buf holds the part that fits. */
+ * -ENOSPC: longer than size - 1, buf holds the bytes that fit. */
 int jscan_string(struct jscan_val v, char *buf, size_t size, size_t *len);
 /* The value is a string equal to s after unescaping. */
 bool jscan_string_eq(struct jscan_val v, const char *s);

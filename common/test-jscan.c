@@ -250,6 +250,18 @@ static void test_walk(void **state)
 	assert_string_equal(buf, "kind");
 	assert_true(jscan_next_member(&it, &k, &v));
 	assert_false(jscan_next_member(&it, &k, &v));
+	/* jscan_next_pick: the same walk, each object element picked on the way */
+	it = jscan_iter(f[1]);
+	assert_true(jscan_next_pick(&it, &e, (const char *const[]){"a"}, 1, &v));
+	assert_int_equal(jscan_type(e), JSCAN_OBJECT);
+	assert_int_equal(jscan_int(v, &i64), 0);
+	assert_int_equal(i64, 1);
+	assert_true(jscan_next_pick(&it, &e, (const char *const[]){"a"}, 1, &v));
+	assert_int_equal(jscan_type(e), JSCAN_ARRAY);
+	assert_int_equal(jscan_type(v), JSCAN_ABSENT); /* not an object: nothing picked */
+	for (n = 2; jscan_next_pick(&it, &e, (const char *const[]){"a"}, 1, &v); n++)
+		assert_int_equal(jscan_type(e), want[n]);
+	assert_int_equal(n, 8);
 	/* a non-container iterates nothing; an absent value picks nothing */
 	it = jscan_iter(f[0]);
 	assert_false(jscan_next(&it, &e));
