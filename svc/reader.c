@@ -209,10 +209,10 @@ static int parse_meta(struct jscan_val meta, char *ns, char *name, struct jscan_
 enum { P_NAME, P_PROTOCOL, P_PORT, P_NODEPORT, P_TARGETPORT, P__N };
 static const char *const PORT_KEYS[P__N] = {"name", "protocol", "port", "nodePort", "targetPort"};
 
-static int parse_service_port(struct jscan_val p, const struct at *a, struct svc_port *sp,
-			      struct plumb_err *err)
+/* p is the port, f its members. */
+static int parse_service_port(struct jscan_val p, const struct jscan_val *f, const struct at *a,
+			      struct svc_port *sp, struct plumb_err *err)
 {
-	struct jscan_val f[P__N];
 	int64_t v = 0;
 	char b[64];
 	int r;
@@ -220,7 +220,6 @@ static int parse_service_port(struct jscan_val p, const struct at *a, struct svc
 	if (jscan_type(p) != JSCAN_OBJECT)
 		return plumb_err_set(err, EINVAL, "field '%s' must be an object",
 				     at_str(a, b, sizeof(b)));
-	jscan_pick(p, PORT_KEYS, P__N, f);
 	if ((r = get_copy(f[P_NAME], "name", a, false, sp->name, sizeof(sp->name), "name", err)) <
 		    0 ||
 	    (r = parse_proto(f[P_PROTOCOL], a, &sp->proto, err)) < 0 ||
@@ -315,7 +314,7 @@ static int parse_service(const struct jscan_val *o, struct svc_object *obj,
 {
 	static const struct at top = {NULL}, spec_at = {"spec"};
 	struct svc_service *svc = &obj->svc;
-	struct jscan_val f[S__N], p;
+	struct jscan_val f[S__N], p, pf[P__N];
 	struct jscan_iter it;
 	char type[64] = "ClusterIP", m[PLUMB_ERR_MSG_MAX];
 	struct at pa = {"spec.ports", 0, true};
@@ -338,15 +337,16 @@ static int parse_service(const struct jscan_val *o, struct svc_object *obj,
 	if ((r = parse_service_ip(f, svc, err)) < 0 || (r = parse_affinity(f, svc, err)) < 0 ||
 	    (r = want(f[S_PORTS], JSCAN_ARRAY, "ports", &spec_at, false, err)) < 0)
 		return r;
-	if (jscan_count(f[S_PORTS]) > ARRAY_SIZE(svc->ports))
+	if (jscan_count(f[S_PORTS]) > SVC_MAX_PORTS)
 		return plumb_err_set(err, EINVAL, "field 'spec.ports' has more than %zu ports",
-				     ARRAY_SIZE(svc->ports));
+				     SVC_MAX_PORTS);
 	it = jscan_iter(f[S_PORTS]);
-	for (size_t i = 0; jscan_next(&it, &p); i++) {
+	for (size_t i = 0; jscan_next_pick(&it, &p, PORT_KEYS, P__N, pf); i++) {
 		char b[64];
 
 		pa.idx = i;
-		if ((r = parse_service_port(p, &pa, &svc->ports[i], err)) < 0)
+		memset(&svc->ports[i], 0, sizeof(svc->ports[i]));
+		if ((r = parse_service_port(p, pf, &pa, &svc->ports[i], err)) < 0)
 			return r;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(svc->ports[j].name, svc->ports[i].name))
@@ -384,13 +384,16 @@ static int address_err(const struct at *a, size_t i, const char *what, const cha
 			     value ? "'" : "");
 }
 
-static int parse_slice_endpoint(struct jscan_val ep, const struct at *a, struct svc_slice *sl,
-				size_t *cap, struct plumb_err *err)
+enum { E_ADDRESSES, E_CONDITIONS, E__N };
+static const char *const EP_KEYS[E__N] = {"addresses", "conditions"};
+
+/* ep is the endpoint, f its members. */
+static int parse_slice_endpoint(struct jscan_val ep, const struct jscan_val *f, const struct at *a,
+				struct svc_slice *sl, size_t *cap, struct plumb_err *err)
 {
-	static const char *const EP_KEYS[] = {"addresses", "conditions"},
-				 *const COND_KEYS[] = {"ready"};
+	static const char *const COND_KEYS[] = {"ready"};
 	static const struct at cond_at = {"conditions"};
-	struct jscan_val f[2], ready_v, v;
+	struct jscan_val ready_v, v;
 	struct jscan_iter it;
 	bool ready = true; /* absent means ready (Kubernetes API) */
 	char s[64], b[64], m[PLUMB_ERR_MSG_MAX];
@@ -399,16 +402,15 @@ static int parse_slice_endpoint(struct jscan_val ep, const struct at *a, struct 
 	if (jscan_type(ep) != JSCAN_OBJECT)
 		return plumb_err_set(err, EINVAL, "field '%s' must be an object",
 				     at_str(a, b, sizeof(b)));
-	jscan_pick(ep, EP_KEYS, 2, f);
-	if ((r = want(f[0], JSCAN_ARRAY, "addresses", a, true, err)) < 0 ||
-	    (r = want(f[1], JSCAN_OBJECT, "conditions", a, false, err)) < 0)
+	if ((r = want(f[E_ADDRESSES], JSCAN_ARRAY, "addresses", a, true, err)) < 0 ||
+	    (r = want(f[E_CONDITIONS], JSCAN_OBJECT, "conditions", a, false, err)) < 0)
 		return r;
-	jscan_pick(f[1], COND_KEYS, 1, &ready_v);
+	jscan_pick(f[E_CONDITIONS], COND_KEYS, 1, &ready_v);
 	if ((r = want(ready_v, JSCAN_TRUE, "ready", &cond_at, false, err)) < 0)
 		return r;
 	if (r)
 		jscan_bool(ready_v, &ready);
-	it = jscan_iter(f[0]);
+	it = jscan_iter(f[E_ADDRESSES]);
 	for (size_t i = 0; jscan_next(&it, &v); i++) {
 		r = jscan_string(v, s, sizeof(s), NULL);
 		if (r == -EINVAL)
@@ -422,10 +424,10 @@ static int parse_slice_endpoint(struct jscan_val ep, const struct at *a, struct 
 	return 0;
 }
 
-static int parse_slice_port(struct jscan_val v, const struct at *a, struct svc_slice_port *sp,
-			    struct plumb_err *err)
+/* v is the port, f its members. */
+static int parse_slice_port(struct jscan_val v, const struct jscan_val *f, const struct at *a,
+			    struct svc_slice_port *sp, struct plumb_err *err)
 {
-	struct jscan_val f[P__N];
 	int64_t port = 0;
 	char b[64];
 	int r;
@@ -433,7 +435,6 @@ static int parse_slice_port(struct jscan_val v, const struct at *a, struct svc_s
 	if (jscan_type(v) != JSCAN_OBJECT)
 		return plumb_err_set(err, EINVAL, "field '%s' must be an object",
 				     at_str(a, b, sizeof(b)));
-	jscan_pick(v, PORT_KEYS, P_PORT + 1, f);
 	if ((r = get_copy(f[P_NAME], "name", a, false, sp->name, sizeof(sp->name), "name", err)) <
 		    0 ||
 	    (r = parse_proto(f[P_PROTOCOL], a, &sp->proto, err)) < 0 ||
@@ -448,7 +449,7 @@ static int parse_slice(const struct jscan_val *o, struct svc_object *obj, struct
 	static const char *const LABEL_KEYS[] = {"kubernetes.io/service-name"};
 	static const struct at top = {NULL}, labels_at = {"metadata.labels"};
 	struct svc_slice *sl = &obj->slice;
-	struct jscan_val labels, svcname, v;
+	struct jscan_val labels, svcname, v, f[P__N];
 	struct jscan_iter it;
 	struct at pa = {"ports", 0, true}, ea = {"endpoints", 0, true};
 	char at[64] = "IPv4";
@@ -469,18 +470,19 @@ static int parse_slice(const struct jscan_val *o, struct svc_object *obj, struct
 	if ((r = want(o[O_PORTS], JSCAN_ARRAY, "ports", &top, false, err)) < 0 ||
 	    (r = want(o[O_ENDPOINTS], JSCAN_ARRAY, "endpoints", &top, false, err)) < 0)
 		return r;
-	if (jscan_count(o[O_PORTS]) > ARRAY_SIZE(sl->ports))
+	if (jscan_count(o[O_PORTS]) > SVC_MAX_PORTS)
 		return plumb_err_set(err, EINVAL, "field 'ports' has more than %zu ports",
-				     ARRAY_SIZE(sl->ports));
+				     SVC_MAX_PORTS);
 	it = jscan_iter(o[O_PORTS]);
-	for (; jscan_next(&it, &v); pa.idx++) {
-		if ((r = parse_slice_port(v, &pa, &sl->ports[sl->nports], err)) < 0)
+	for (; jscan_next_pick(&it, &v, PORT_KEYS, P_PORT + 1, f); pa.idx++) {
+		memset(&sl->ports[sl->nports], 0, sizeof(sl->ports[0]));
+		if ((r = parse_slice_port(v, f, &pa, &sl->ports[sl->nports], err)) < 0)
 			return r;
 		sl->nports++;
 	}
 	it = jscan_iter(o[O_ENDPOINTS]);
-	for (; jscan_next(&it, &v); ea.idx++)
-		if ((r = parse_slice_endpoint(v, &ea, sl, &cap, err)) < 0)
+	for (; jscan_next_pick(&it, &v, EP_KEYS, E__N, f); ea.idx++)
+		if ((r = parse_slice_endpoint(v, f, &ea, sl, &cap, err)) < 0)
 			return r;
 	return 0;
 }
@@ -499,23 +501,30 @@ static void describe(struct jscan_val meta, const char *kind, size_t idx, char *
 		snprintf(buf, len, "%s #%zu (no metadata.name)", kind, idx + 1);
 }
 
-static int parse_one(struct jscan_val o, size_t idx, const char *origin, struct svc_objects *objs,
-		     struct svc_names *problems)
+/* f: the object's members (OBJ_KEYS). */
+static int parse_one(const struct jscan_val *f, size_t idx, const char *origin,
+		     struct svc_objects *objs, struct svc_names *problems)
 {
 	struct svc_object obj_, *obj = &obj_;
+	union { /* the object's ports until svc_objects_add copies them */
+		struct svc_port svc[SVC_MAX_PORTS];
+		struct svc_slice_port slice[SVC_MAX_PORTS];
+	} ports;
 	struct plumb_err err = {0};
-	struct jscan_val f[O__N];
 	char kind[16], what[200], msg[PLUMB_ERR_MSG_MAX + 400];
 	bool service;
 	int r;
 
-	jscan_pick(o, OBJ_KEYS, O__N, f);
 	if (jscan_string(f[O_KIND], kind, sizeof(kind), NULL) < 0)
 		return 0; /* no kind, or none of ours */
 	service = !strcmp(kind, "Service");
 	if (!service && strcmp(kind, "EndpointSlice"))
 		return 0; /* other kinds (Endpoints, Pods, ...) are not ours */
 	memset(obj, 0, sizeof(*obj));
+	if (service)
+		obj->svc.ports = ports.svc;
+	else
+		obj->slice.ports = ports.slice;
 	r = service ? parse_service(f, obj, &err) : parse_slice(f, obj, &err);
 	if (r >= 0) {
 		r = svc_objects_add(objs, obj);
@@ -543,7 +552,7 @@ int svc_reader_parse(const char *text, size_t len, const char *origin, struct sv
 		     struct svc_names *problems, struct plumb_err *err)
 {
 	static const char *const ROOT_KEYS[] = {"kind", "items"};
-	struct jscan_val root, f[2], items = {NULL}, o;
+	struct jscan_val root, f[O__N], items = {NULL}, o;
 	struct jscan_iter it;
 	int r;
 
@@ -554,14 +563,16 @@ int svc_reader_parse(const char *text, size_t len, const char *origin, struct sv
 		items = root;
 	else if (is_list_kind(f[0]))
 		items = f[1];
-	if (jscan_type(items) == JSCAN_ABSENT)
-		return parse_one(root, 0, origin, objs, problems);
+	if (jscan_type(items) == JSCAN_ABSENT) {
+		jscan_pick(root, OBJ_KEYS, O__N, f);
+		return parse_one(f, 0, origin, objs, problems);
+	}
 	if (jscan_type(items) != JSCAN_ARRAY)
 		return plumb_err_set(err, EINVAL, "%s%sfield 'items' must be an array",
 				     origin ? origin : "", origin ? ": " : "");
 	it = jscan_iter(items);
-	for (size_t i = 0; jscan_next(&it, &o); i++)
-		if ((r = parse_one(o, i, origin, objs, problems)) < 0)
+	for (size_t i = 0; jscan_next_pick(&it, &o, OBJ_KEYS, O__N, f); i++)
+		if ((r = parse_one(f, i, origin, objs, problems)) < 0)
 			return r;
 	return 0;
 }
