@@ -251,7 +251,7 @@ static int parse_service_ip(const struct jscan_val *f, struct svc_service *svc,
 			    struct plumb_err *err)
 {
 	static const struct at spec = {"spec"};
-	char ip[PLUMB_ERR_MSG_MAX] = "", s[PLUMB_ERR_MSG_MAX];
+	char ip[PLUMB_ERR_MSG_MAX], s[PLUMB_ERR_MSG_MAX]; /* ip is read only when rip is 1 */
 	struct jscan_iter it;
 	struct jscan_val v;
 	int rip, r;
