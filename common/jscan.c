@@ -45,6 +45,67 @@ static inline const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
+/* Eight bytes at a time through strings, the bulk of the text: a mask with
+ * the high bit of each byte that matches (exact for the lowest match, which is
+ * the one used; the tricks can only mark bytes above a true match). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JSCAN_SWAR 1
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t load8(const char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+static inline uint64_t eq_mask(uint64_t x, unsigned char c)
+{
+	uint64_t v = x ^ (ONES * c);
+
+	return (v - ONES) & ~v & HIGHS;
+}
+#endif
+
+/* The first '"' or '\\' at or after p (end if none). */
+static inline const char *str_plain(const char *p, const char *end)
+{
+	if (p >= end)
+		return end;
+#ifdef JSCAN_SWAR
+	for (; end - p >= 8; p += 8) {
+		uint64_t x = load8(p), m = eq_mask(x, '"') | eq_mask(x, '\\');
+
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+	}
+#endif
+	while (p < end && !str_stop[(uint8_t)*p])
+		p++;
+	return p;
+}
+
+/* The first byte at or after p that a string cannot hold as it is: '"', '\\',
+ * a control character or a non-ASCII byte (end if none). */
+static inline const char *str_ascii(const char *p, const char *end)
+{
+#ifdef JSCAN_SWAR
+	for (; end - p >= 8; p += 8) {
+		uint64_t x = load8(p);
+		uint64_t m = eq_mask(x, '"') | eq_mask(x, '\\') | (x & HIGHS) |
+			     ((x - ONES * 0x20) & ~x & HIGHS);
+
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+	}
+#endif
+	while (p < end && !str_class[(uint8_t)*p])
+		p++;
+	return p;
+}
+
 /* ---- validation ---- */
 
 struct vctx {
@@ -151,8 +212,7 @@ static const char *v_string(const struct vctx *c, const char *p)
 {
 	p++;
 	for (;;) {
-		while (p < c->end && !str_class[(uint8_t)*p])
-			p++;
+		p = str_ascii(p, c->end);
 		if (p >= c->end)
 			return verr(c, p, "unterminated string");
 		switch (str_class[(uint8_t)*p]) {
@@ -388,13 +448,10 @@ int jscan_parse(const char *text, size_t len, struct jscan_val *root, struct plu
  * short (names, addresses), so a plain loop beats memchr's call. */
 static inline const char *skip_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		if (!str_stop[(uint8_t)*p])
-			continue;
+	for (p = str_plain(p + 1, end); p < end; p = str_plain(p + 2, end))
 		if (*p == '"')
 			return p + 1;
-		p++; /* a backslash: skip what it escapes (\uXXXX's digits are plain) */
-	}
+	/* else a backslash: skip what it escapes (\uXXXX's digits are plain) */
 	return end;
 }
 
@@ -664,11 +721,8 @@ static const char *pick(struct jscan_val obj, const char *const *keys, size_t n,
 		const char *key = p, *q;
 		bool escaped = false;
 
-		for (q = p + 1; q < end && *q != '"'; q++)
-			if (*q == '\\') {
-				escaped = true;
-				q++;
-			}
+		for (q = str_plain(p + 1, end); q < end && *q != '"'; q = str_plain(q + 2, end))
+			escaped = true; /* a backslash */
 		p = skip_ws(q + 1, end);
 		p = skip_ws(p + 1, end); /* the colon */
 		for (size_t i = 0; i < n; i++)
