@@ -12,15 +12,26 @@
 
 void svc_objects_free(struct svc_objects *o)
 {
-	for (size_t i = 0; i < o->n; i++)
-		if (o->v[i].kind == SVC_KIND_SLICE)
+	for (size_t i = 0; i < o->n; i++) {
+		if (o->v[i].kind == SVC_KIND_SLICE) {
+			free(o->v[i].slice.ports);
 			free(o->v[i].slice.eps);
+		} else {
+			free(o->v[i].svc.ports);
+		}
+	}
 	free(o->v);
 	*o = (struct svc_objects){0};
 }
 
 int svc_objects_add(struct svc_objects *o, struct svc_object *obj)
 {
+	bool svc = obj->kind == SVC_KIND_SERVICE;
+	size_t n = svc ? obj->svc.nports : obj->slice.nports;
+	size_t size = n * (svc ? sizeof(*obj->svc.ports) : sizeof(*obj->slice.ports));
+	struct svc_object *copy;
+	void *ports = NULL;
+
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 8;
 		struct svc_object *v = realloc(o->v, cap * sizeof(*v));
@@ -30,9 +41,20 @@ int svc_objects_add(struct svc_objects *o, struct svc_object *obj)
 		o->v = v;
 		o->cap = cap;
 	}
-	o->v[o->n++] = *obj;
-	if (obj->kind == SVC_KIND_SLICE)
+	if (n) {
+		ports = malloc(size);
+		if (!ports)
+			return -ENOMEM;
+		memcpy(ports, svc ? (void *)obj->svc.ports : (void *)obj->slice.ports, size);
+	}
+	copy = &o->v[o->n++];
+	*copy = *obj;
+	if (svc) {
+		copy->svc.ports = ports;
+	} else {
+		copy->slice.ports = ports;
 		obj->slice.eps = NULL;
+	}
 	return 0;
 }
 

@@ -274,12 +274,15 @@ static void test_store_join_and_touched(void **state)
 	struct svc_names touched = {0};
 	struct svc_group g = {0};
 	struct svc_object svc = {.kind = SVC_KIND_SERVICE}, sl = {.kind = SVC_KIND_SLICE};
+	struct svc_port ports[2];
+	struct svc_slice_port sl_ports[1];
 
 	assert_int_equal(svc_store_new(&s), 0);
 	strcpy(svc.svc.ns, "ns");
 	strcpy(svc.svc.name, "web");
 	svc.svc.cluster_ip = ip("10.96.0.9");
 	svc.svc.nports = 2;
+	svc.svc.ports = ports; /* svc_objects_add copies them */
 	svc.svc.ports[0] = (struct svc_port){.name = "http", .proto = IPPROTO_TCP, .port = 80};
 	svc.svc.ports[1] = (struct svc_port){.name = "metrics", .proto = IPPROTO_TCP, .port = 9090};
 	assert_int_equal(svc_objects_add(&o, &svc), 0);
@@ -291,6 +294,7 @@ static void test_store_join_and_touched(void **state)
 	strcpy(sl.slice.name, "web-1");
 	strcpy(sl.slice.service, "web");
 	sl.slice.nports = 1;
+	sl.slice.ports = sl_ports;
 	sl.slice.ports[0] = (struct svc_slice_port){.name = "http", .proto = IPPROTO_TCP, .port = 8080};
 	sl.slice.neps = 3;
 	sl.slice.eps = calloc(3, sizeof(*sl.slice.eps));

@@ -209,6 +209,141 @@ static void test_headless_and_ipv6_ignored(void **state)
 	svc_names_free(&p);
 }
 
+/* Kubernetes objects may put "kind", "type" or "addressType" after the fields
+ * they govern: the reader looks at them first whatever the order. */
+static void test_order_independent(void **state)
+{
+	struct svc_objects o = {0};
+	struct svc_names p = {0};
+	const char *text =
+		"{\"items\":["
+		"{\"spec\":{\"ports\":[{\"port\":99999}],\"type\":\"ExternalName\"},"
+		"\"metadata\":{\"name\":\"ext\"},\"kind\":\"Service\"},"
+		"{\"endpoints\":[{\"addresses\":[\"fd00::1\"]}],\"metadata\":{\"name\":\"v6\","
+		"\"labels\":{\"kubernetes.io/service-name\":\"x\"}},\"addressType\":\"IPv6\","
+		"\"kind\":\"EndpointSlice\"},"
+		"{\"spec\":{\"ports\":[{\"nodePort\":30001,\"port\":81}],\"clusterIP\":\"10.96.0.9\","
+		"\"type\":\"NodePort\"},\"metadata\":{\"namespace\":\"b\",\"name\":\"np\"},"
+		"\"kind\":\"Service\"}"
+		"],\"kind\":\"List\"}";
+
+	parse(text, &o, &p, 0);
+	assert_int_equal(p.n, 0); /* the ExternalName's ports and the IPv6 addresses are not read */
+	assert_int_equal(o.n, 3);
+	assert_int_equal(o.v[0].svc.nports, 0);
+	assert_int_equal(o.v[1].slice.neps, 0);
+	assert_true(o.v[2].svc.node_ports);
+	assert_int_equal(o.v[2].svc.ports[0].node_port, 30001);
+	assert_string_equal(o.v[2].svc.ns, "b");
+	svc_objects_free(&o);
+	svc_names_free(&p);
+}
+
+/* Duplicate keys: the last wins (as jansson); keys and values may be escaped. */
+static void test_duplicates_and_escapes(void **state)
+{
+	struct svc_objects o = {0};
+	struct svc_names p = {0};
+	const char *text = "{\"kind\":\"Pod\",\"k\\u0069nd\":\"Serv\\u0069ce\","
+			   "\"metadata\":{\"name\":\"first\",\"name\":\"w\\u00e9b\"},"
+			   "\"spec\":{\"clusterIP\":\"10.96.0.1\",\"ports\":[{\"port\":1,\"port\":80,"
+			   "\"name\":\"h\\/1\"}]}}";
+
+	parse(text, &o, &p, 0);
+	assert_int_equal(p.n, 0);
+	assert_int_equal(o.n, 1);
+	assert_string_equal(o.v[0].svc.name, "w\xc3\xa9" "b");
+	assert_int_equal(o.v[0].svc.ports[0].port, 80);
+	assert_string_equal(o.v[0].svc.ports[0].name, "h/1");
+	svc_objects_free(&o);
+	svc_names_free(&p);
+}
+
+static void test_port_limits(void **state)
+{
+	char text[8192], *t;
+	struct svc_objects o = {0};
+	struct svc_names p = {0};
+
+	for (int n = 32; n <= 33; n++) {
+		t = text + sprintf(text, "[{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
+				   "\"spec\":{\"clusterIP\":\"10.96.0.1\",\"ports\":[");
+		for (int i = 0; i < n; i++)
+			t += sprintf(t, "%s{\"name\":\"p%d\",\"port\":%d}", i ? "," : "", i, i + 1);
+		t += sprintf(t, "]}},{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"e\","
+			     "\"labels\":{\"kubernetes.io/service-name\":\"s\"}},\"ports\":[");
+		for (int i = 0; i < n; i++)
+			t += sprintf(t, "%s{\"name\":\"p%d\",\"port\":%d}", i ? "," : "", i, i + 1);
+		sprintf(t, "]}]");
+		parse(text, &o, &p, 0);
+		if (n == 32) {
+			assert_int_equal(o.n, 2);
+			assert_int_equal(o.v[0].svc.nports, 32);
+			assert_int_equal(o.v[1].slice.nports, 32);
+		} else {
+			assert_int_equal(o.n, 0);
+			assert_int_equal(p.n, 2);
+			assert_non_null(strstr(p.v[0], "'spec.ports' has more than 32 ports"));
+			assert_non_null(strstr(p.v[1], "'ports' has more than 32 ports"));
+		}
+		svc_objects_free(&o);
+		svc_names_free(&p);
+	}
+}
+
+static void test_endpoint_conditions(void **state)
+{
+	struct svc_objects o = {0};
+	struct svc_names p = {0};
+	const char *text = "[{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"a\","
+			   "\"labels\":{\"kubernetes.io/service-name\":\"s\"}},\"endpoints\":["
+			   "{\"addresses\":[\"10.1.0.1\"],\"conditions\":{\"ready\":null}},"
+			   "{\"addresses\":[\"10.1.0.2\",\"10.1.0.3\"],\"conditions\":{}}]},"
+			   "{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"b\","
+			   "\"labels\":{\"kubernetes.io/service-name\":\"s\"}},\"endpoints\":["
+			   "{\"addresses\":[\"10.1.0.4\"],\"conditions\":{\"ready\":\"yes\"}}]},"
+			   "{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"c\"}}]";
+
+	parse(text, &o, &p, 0);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.v[0].slice.neps, 3);
+	assert_true(o.v[0].slice.eps[0].ready && o.v[0].slice.eps[2].ready);
+	assert_int_equal(p.n, 2);
+	assert_non_null(strstr(p.v[0], "EndpointSlice 'default/b': field 'conditions.ready' must be "
+				       "true or false"));
+	assert_non_null(strstr(p.v[1], "missing field 'metadata.labels.kubernetes.io/service-name'"));
+	svc_objects_free(&o);
+	svc_names_free(&p);
+}
+
+/* Text that is not JSON adds nothing and names the line: a half-written file. */
+static void test_not_json_adds_nothing(void **state)
+{
+	static const char *const texts[] = {
+		"{\"kind\":\"List\",\n\"items\":[\n{\"kind\":\"Service\",\"metadata\":{\"name\":\"a\"},"
+		"\"spec\":{\"clusterIP\":\"10.96.0.1\",\"ports\":[{\"port\":80}]}},\n{\"kind\":",
+		"[{\"kind\":\"Service\"},\n\n{\"port\":99999999999999999999}]",
+		"[{\"kind\":\"Service\"}]\n\n\n,",
+		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"a\\u0000\"}}",
+	};
+	static const char *const lines[] = {"t.json: line 4", "t.json: line 3", "t.json: line 4",
+					    "t.json: line 1"};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct svc_objects o = {0};
+		struct svc_names p = {0};
+		struct plumb_err err = {0};
+
+		assert_int_equal(svc_reader_parse(texts[i], strlen(texts[i]), "t.json", &o, &p, &err),
+				 -EINVAL);
+		assert_int_equal(o.n, 0);
+		assert_int_equal(p.n, 0);
+		if (!strstr(err.msg, lines[i]))
+			fail_msg("case %zu: '%s' does not name '%s'", i, err.msg, lines[i]);
+		svc_names_free(&p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +354,11 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_not_json),
 		cmocka_unit_test(test_headless_and_ipv6_ignored),
+		cmocka_unit_test(test_order_independent),
+		cmocka_unit_test(test_duplicates_and_escapes),
+		cmocka_unit_test(test_port_limits),
+		cmocka_unit_test(test_endpoint_conditions),
+		cmocka_unit_test(test_not_json_adds_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
