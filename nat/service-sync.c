@@ -203,13 +203,6 @@ static char *keep_string(struct nat_svc_dump *d, const char *s)
 	return p;
 }
 
-static int elem_counter(struct nftnl_expr *x, void *data)
-{
-	if (!strcmp(nftnl_expr_get_str(x, NFTNL_EXPR_NAME), "counter"))
-		*(uint64_t *)data = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS);
-	return 0;
-}
-
 static int dump_elem(struct nat_svc_dump *d, uint8_t set, struct nftnl_set_elem *n)
 {
 	struct nat_svc_elem e = {.set = set};
@@ -229,7 +222,6 @@ static int dump_elem(struct nat_svc_dump *d, uint8_t set, struct nftnl_set_elem 
 			e.dlen = (uint8_t)len;
 		}
 	}
-	nftnl_set_elem_expr_foreach(n, elem_counter, &e.packets);
 	nat_elem_comment(n, comment, sizeof(comment));
 	if (comment[0] && !(e.comment = keep_string(d, comment)))
 		return -ENOMEM;

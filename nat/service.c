@@ -442,20 +442,6 @@ static int selector_elems(struct nat_batch *b, bool nodeport)
 	return rc ?: nat_batch_elems_end(b);
 }
 
-/* A counter on every element (NFTA_SET_EXPR): the kernel clones it into each
- * element added without expressions and bumps it on every lookup hit. */
-static int add_counter(struct nftnl_set *s)
-{
-	struct nftnl_expr *c = nftnl_expr_alloc("counter");
-
-	if (!c)
-		return -ENOMEM;
-	nftnl_set_add_expr(s, c);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
-			  nftnl_set_get_u32(s, NFTNL_SET_FLAGS) | NFT_SET_EXPR);
-	return 0;
-}
-
 /* The sets and maps; see nat/service.h for their shapes. */
 static int layout_sets(struct nat_batch *b)
 {
@@ -470,14 +456,10 @@ static int layout_sets(struct nat_batch *b)
 		uint8_t dl[2];
 		size_t nd;
 		uint32_t flags;
-		/* A counter per element: svc-eps is looked up exactly once per
-		 * balanced new connection (svc-ids several times, by each rule
-		 * that reloads the key), so its counters are connections. */
-		bool counted;
 	} sets[] = {
 		{"svc-ids", {P, A, S}, {1, 4, 2}, 3, {M}, {4}, 1, 0},
 		{"svc-npids", {P, S}, {1, 2}, 2, {M}, {4}, 1, 0},
-		{"svc-eps", {M, M}, {4, 4}, 2, {A, S}, {4, 2}, 2, 0, true},
+		{"svc-eps", {M, M}, {4, 4}, 2, {A, S}, {4, 2}, 2, 0},
 		{"svc-epset", {M, A, S}, {4, 4, 2}, 3, {0}, {0}, 0, 0},
 		{"svc-noep", {P, A, S}, {1, 4, 2}, 3, {0}, {0}, 0, 0},
 		{"svc-npnoep", {P, S}, {1, 2}, 2, {0}, {0}, 0, 0},
@@ -495,10 +477,6 @@ static int layout_sets(struct nat_batch *b)
 			return -ENOMEM;
 		if (sets[i].flags & NFT_SET_EVAL)
 			nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65536);
-		if (sets[i].counted && (rc = add_counter(s)) < 0) {
-			nftnl_set_free(s);
-			return rc;
-		}
 		rc = nat_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE, s, sets[i].name);
 		nftnl_set_free(s);
 	}

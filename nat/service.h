@@ -10,8 +10,7 @@
  * map or set, so a change never makes the kernel re-validate the table:
  *   svc-ids     proto . vip . port        : id     ClusterIP frontends
  *   svc-npids   proto . nodeport          : id     NodePort frontends
- *   svc-eps     id . slot                 : addr . port   (slot < N; a counter each:
- *                                                    new connections balanced there)
+ *   svc-eps     id . slot                 : addr . port   (slot < N)
  *   svc-epset   base . addr . port                 endpoints of affinity frontends
  *   svc-noep    proto . vip . port                 frontends with no ready endpoint
  *   svc-npnoep  proto . nodeport                   (rejected)
@@ -58,7 +57,6 @@ struct nat_svc_elem {
 	uint8_t key[12];
 	uint8_t data[8];
 	const char *comment; /* borrowed; ids/noep/npnoep carry the frontend's name */
-	uint64_t packets;    /* read back: the element's counter (svc-eps: connections) */
 };
 
 static inline uint32_t nat_svc_id(uint32_t serial, uint8_t tclass, size_t n)

@@ -139,63 +139,22 @@ static const char *proto_str(uint8_t p)
 	return p == 6 ? "TCP" : p == 17 ? "UDP" : p == 132 ? "SCTP" : "?";
 }
 
-static int elem_cmp(const void *a, const void *b)
-{
-	return nat_svc_elem_cmp(a, b);
-}
-
-/* New connections balanced to the endpoint in slot `slot` of fe: the counter
- * of its svc-eps element (affinity re-use is not counted). */
-static uint64_t slot_connections(const struct nat_svc_dump *d, const struct svc_frontend *fe,
-				 size_t slot)
-{
-	const struct nat_svc_elem *e;
-	struct nat_svc_elem want;
-
-	nat_svc_elem_eps(&want, nat_svc_id(fe->serial, fe->tclass, fe->n), (uint32_t)slot,
-			 fe->be[slot].addr, fe->be[slot].port);
-	e = bsearch(&want, d->elems.v, d->elems.n, sizeof(*e), elem_cmp);
-	return e ? e->packets : 0;
-}
-
-static json_t *frontend_json(const struct svc_frontend *fe, const struct nat_svc_dump *d)
+static json_t *frontend_json(const struct svc_frontend *fe)
 {
 	char vip[INET_ADDRSTRLEN], ep[INET_ADDRSTRLEN + 8];
-	json_t *eps = json_array(), *conns = json_array();
-	uint64_t total = 0;
+	json_t *eps = json_array();
 
 	inet_ntop(AF_INET, &fe->vip, vip, sizeof(vip));
 	for (size_t i = 0; i < fe->n; i++) {
 		char a[INET_ADDRSTRLEN];
-		uint64_t c = slot_connections(d, fe, i);
 
 		inet_ntop(AF_INET, &fe->be[i].addr, a, sizeof(a));
 		snprintf(ep, sizeof(ep), "%s:%u", a, fe->be[i].port);
 		json_array_append_new(eps, json_string(ep));
-		json_array_append_new(conns, json_integer((json_int_t)c));
-		total += c;
 	}
-	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:o,s:I,s:o}", "name", fe->name, "protocol",
+	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:o}", "name", fe->name, "protocol",
 			 proto_str(fe->proto), "clusterIP", vip, "port", fe->port, "nodePort",
-			 fe->node_port, "affinityTimeout", (int)fe->affinity, "endpoints", eps,
-			 "connections", (json_int_t)total, "endpointConnections", conns);
-}
-
-/* "    connections: 33 (10.1.0.2:8080 17, 10.1.0.3:8080 16)" */
-static void connections_text(FILE *f, json_t *fe)
-{
-	json_t *eps = json_object_get(fe, "endpoints"), *conns = json_object_get(fe, "endpointConnections");
-	size_t k;
-	json_t *ep;
-
-	if (!json_array_size(eps))
-		return;
-	fprintf(f, "    connections: %lld (",
-		(long long)json_integer_value(json_object_get(fe, "connections")));
-	json_array_foreach(eps, k, ep)
-		fprintf(f, "%s%s %lld", k ? ", " : "", json_string_value(ep),
-			(long long)json_integer_value(json_array_get(conns, k)));
-	fprintf(f, ")\n");
+			 fe->node_port, "affinityTimeout", (int)fe->affinity, "endpoints", eps);
 }
 
 static void list_text(FILE *f, json_t *result)
@@ -225,7 +184,6 @@ static void list_text(FILE *f, json_t *result)
 			json_array_foreach(eps, k, ep)
 				fprintf(f, " %s", json_string_value(ep));
 			fprintf(f, "\n");
-			connections_text(f, fe);
 		}
 	}
 }
@@ -235,28 +193,26 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* What the kernel holds, read back (nothing is created); d keeps the elements,
- * sorted, for their counters. */
-static int svc_read(struct svc_programmed **ret, struct nat_svc_dump *d, struct plumb_err *err)
+/* What the kernel holds, read back (nothing is created). */
+static int svc_read(struct svc_programmed **ret, struct plumb_err *err)
 {
 	struct nat_svc *n = NULL;
+	struct nat_svc_dump d;
 	int r;
 
-	*d = (struct nat_svc_dump){0};
 	r = svc_programmed_new(ret);
 	if (r < 0)
 		return plumb_err_set(err, ENOMEM, "out of memory");
 	r = nat_svc_open(&n, err);
 	if (r >= 0)
-		r = nat_svc_dump(n, d, err);
+		r = nat_svc_dump(n, &d, err);
 	nat_svc_close(n);
 	if (r == -ENOENT)
 		return 0; /* no Service layout: nothing programmed */
 	if (r < 0)
 		return r;
-	r = svc_readback(d, *ret);
-	if (d->elems.n)
-		qsort(d->elems.v, d->elems.n, sizeof(d->elems.v[0]), elem_cmp);
+	r = svc_readback(&d, *ret);
+	nat_svc_dump_free(&d);
 	return r < 0 ? plumb_err_set(err, -r, "out of memory") : 0;
 }
 
@@ -265,7 +221,6 @@ static int svc_list_show(struct netctl *ctx, int argc, char **argv, bool show,
 {
 	struct svc_programmed *p = NULL;
 	struct svc_names names = {0};
-	struct nat_svc_dump d;
 	char *pos[1], want[140] = "";
 	json_t *result;
 	size_t npos;
@@ -276,12 +231,11 @@ static int svc_list_show(struct netctl *ctx, int argc, char **argv, bool show,
 		return r;
 	if (show)
 		snprintf(want, sizeof(want), "%s%s", strchr(pos[0], '/') ? "" : "default/", pos[0]);
-	r = svc_read(&p, &d, err);
+	r = svc_read(&p, err);
 	if (r >= 0)
 		r = svc_programmed_names(p, &names);
 	if (r < 0) {
 		svc_programmed_free(p);
-		nat_svc_dump_free(&d);
 		return r;
 	}
 	if (names.n)
@@ -295,13 +249,12 @@ static int svc_list_show(struct netctl *ctx, int argc, char **argv, bool show,
 			continue;
 		fes = json_array();
 		for (size_t j = 0; j < g->n; j++)
-			json_array_append_new(fes, frontend_json(&g->fe[j], &d));
+			json_array_append_new(fes, frontend_json(&g->fe[j]));
 		json_array_append_new(result, json_pack("{s:s,s:o}", "service", names.v[i],
 							"frontends", fes));
 	}
 	svc_names_free(&names);
 	svc_programmed_free(p);
-	nat_svc_dump_free(&d);
 	if (show && !json_array_size(result)) {
 		json_decref(result);
 		return plumb_err_set(err, ENOENT, "netctl svc show: service '%s' is not programmed",

@@ -30,13 +30,6 @@ check_eq "hairpin: a pod reaches itself through its service" "ok b1" "$(svc_prob
 check_match "list shows the frontends and endpoints" \
 	'default/web:http 10.96.0.10:80/TCP nodePort 30080 -> 10.1.0.2:8080 10.1.0.3:8080' \
 	"$(nsx node "$NETCTL" svc list)"
-shown=$(nsx node "$NETCTL" -j svc show web)
-check_eq "show counts each balanced connection once: 30 ClusterIP + 3 NodePort" 33 \
-	"$(jq '.[0].frontends[0].connections' <<<"$shown")"
-check_eq "and per endpoint, both used, adding up" "true true 33" \
-	"$(jq -r '.[0].frontends[0].endpointConnections | "\(.[0] > 0) \(.[1] > 0) \(add)"' <<<"$shown")"
-check_match "the text form says it too" 'connections: 33 \(10.1.0.2:8080 [0-9]+, 10.1.0.3:8080 [0-9]+\)' \
-	"$(nsx node "$NETCTL" svc show web)"
 
 # Endpoint removal and a readiness flip, for new connections.
 state=$(svc_list "$(svc_service web 10.96.0.10 30080)" "$(svc_slice web b2 b3:notready)" \
