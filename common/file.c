@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "common/file.h"
 
+#include "common/mem.h"
+
 #include "common/cleanup.h"
 
 #include <errno.h>
@@ -62,12 +64,19 @@ long plumb_file_read(const char *path, size_t max, char **out, struct plumb_err 
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 4096;
+	struct stat st;
 
 	if (fd < 0)
 		return plumb_err_set(err, errno, "%s: %s", path, strerror(errno));
+	/* A regular file's size is known: one buffer, faulted in at once (a
+	 * 12 MB service list took ~3k page faults by doubling). */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (size_t)st.st_size <= max)
+		cap = (size_t)st.st_size + 2; /* +1 for the NUL, +1 to see EOF */
 	buf = malloc(cap);
 	if (!buf)
 		return plumb_err_set(err, ENOMEM, "out of memory");
+	plumb_mem_populate(buf, cap);
 	for (;;) {
 		ssize_t n;
 

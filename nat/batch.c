@@ -3,6 +3,8 @@
  * read every ACK, and name the message or element the kernel refused. */
 #include "nat/internal.h"
 
+#include "common/mem.h"
+
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdarg.h>
@@ -18,7 +20,8 @@
 struct label {
 	uint32_t msg;	     /* index among the messages (0 = first after BEGIN) */
 	uint32_t start, end; /* byte range inside that message */
-	char *text;
+	const char *text;
+	bool owned; /* text is ours to free (else the caller's, outliving the batch) */
 };
 
 struct nat_batch {
@@ -51,6 +54,7 @@ static int room(struct nat_batch *b, size_t need)
 	nb = realloc(b->buf, ncap);
 	if (!nb)
 		return -ENOMEM;
+	plumb_mem_populate(nb + b->cap, ncap - b->cap);
 	/* Zeroed: nftnl_nlmsg_build_hdr and mnl attributes expect clean memory. */
 	memset(nb + b->cap, 0, ncap - b->cap);
 	b->buf = nb;
@@ -58,8 +62,8 @@ static int room(struct nat_batch *b, size_t need)
 	return 0;
 }
 
-static int add_label(struct nat_batch *b, uint32_t msg, uint32_t start, uint32_t end,
-		     const char *text)
+static int push_label(struct nat_batch *b, uint32_t msg, uint32_t start, uint32_t end,
+		      const char *text, bool copy)
 {
 	if (b->nlabels == b->caplabels) {
 		size_t n = b->caplabels ? b->caplabels * 2 : 16;
@@ -70,14 +74,17 @@ static int add_label(struct nat_batch *b, uint32_t msg, uint32_t start, uint32_t
 		b->labels = nl;
 		b->caplabels = n;
 	}
-	b->labels[b->nlabels].text = strdup(text ? text : "");
-	if (!b->labels[b->nlabels].text)
+	text = text ? text : "";
+	if (copy && !(text = strdup(text)))
 		return -ENOMEM;
-	b->labels[b->nlabels].msg = msg;
-	b->labels[b->nlabels].start = start;
-	b->labels[b->nlabels].end = end;
-	b->nlabels++;
+	b->labels[b->nlabels++] = (struct label){msg, start, end, text, copy};
 	return 0;
+}
+
+static int add_label(struct nat_batch *b, uint32_t msg, uint32_t start, uint32_t end,
+		     const char *text)
+{
+	return push_label(b, msg, start, end, text, true);
 }
 
 struct nat_batch *nat_batch_new(void)
@@ -106,7 +113,8 @@ void nat_batch_free(struct nat_batch *b)
 	if (!b)
 		return;
 	for (size_t i = 0; i < b->nlabels; i++)
-		free(b->labels[i].text);
+		if (b->labels[i].owned)
+			free((char *)b->labels[i].text);
 	free(b->labels);
 	free(b->buf);
 	free(b);
@@ -202,13 +210,11 @@ int nat_batch_elems_begin(struct nat_batch *b, uint16_t type, uint16_t flags, co
 	return elems_open(b);
 }
 
-int nat_batch_elem(struct nat_batch *b, struct nftnl_set_elem *e, const char *label_fmt, ...)
+/* Append e to the open element message; *start is where it begins in it. */
+static int elem_put(struct nat_batch *b, struct nftnl_set_elem *e, uint32_t *start)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
-	char label[512];
-	uint32_t start;
-	va_list ap;
 	int r;
 
 	if (!b->in_elems)
@@ -225,17 +231,41 @@ int nat_batch_elem(struct nat_batch *b, struct nftnl_set_elem *e, const char *la
 	if (r < 0)
 		return r;
 	nlh = (struct nlmsghdr *)(b->buf + b->elem_msg);
-	start = nlh->nlmsg_len;
+	*start = nlh->nlmsg_len;
 	/* NFTA_LIST_ELEM for each, as the kernel's own dumps (and libnftnl's
 	 * parser) have it; the kernel ignores the nest type. */
 	nest = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 	b->elem_count++;
 	nftnl_set_elem_nlmsg_build_payload(nlh, e);
 	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+int nat_batch_elem(struct nat_batch *b, struct nftnl_set_elem *e, const char *label_fmt, ...)
+{
+	char label[512];
+	uint32_t start;
+	va_list ap;
+	int r = elem_put(b, e, &start);
+
+	if (r < 0)
+		return r;
 	va_start(ap, label_fmt);
 	vsnprintf(label, sizeof(label), label_fmt, ap);
 	va_end(ap);
-	return add_label(b, b->nmsgs, start, nlh->nlmsg_len, label);
+	return add_label(b, b->nmsgs, start,
+			 ((struct nlmsghdr *)(b->buf + b->elem_msg))->nlmsg_len, label);
+}
+
+int nat_batch_elem_borrowed(struct nat_batch *b, struct nftnl_set_elem *e, const char *label)
+{
+	uint32_t start;
+	int r = elem_put(b, e, &start);
+
+	if (r < 0)
+		return r;
+	return push_label(b, b->nmsgs, start,
+			  ((struct nlmsghdr *)(b->buf + b->elem_msg))->nlmsg_len, label, false);
 }
 
 int nat_batch_elems_end(struct nat_batch *b)

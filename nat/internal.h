@@ -94,6 +94,9 @@ int nat_batch_set(struct nat_batch *b, uint16_t type, uint16_t flags, struct nft
 int nat_batch_elems_begin(struct nat_batch *b, uint16_t type, uint16_t flags, const char *set);
 int nat_batch_elem(struct nat_batch *b, struct nftnl_set_elem *e, const char *label_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with a label the caller keeps alive until the batch is freed: no
+ * formatting or copy per element (a 10k-service sync adds 144k of them). */
+int nat_batch_elem_borrowed(struct nat_batch *b, struct nftnl_set_elem *e, const char *label);
 int nat_batch_elems_end(struct nat_batch *b);
 
 /* The finished transaction (BEGIN..END) for tests: bytes and length. The batch

@@ -79,7 +79,8 @@ static int elems_of_set(struct nat_batch *b, const struct nat_svc_elemv *v, uint
 		n = elem_new(&v->v[i], add);
 		if (!n)
 			return -ENOMEM;
-		rc = nat_batch_elem(b, n, "%s", v->v[i].comment ? v->v[i].comment : "endpoint");
+		/* v (and its comments) outlives the batch: nat_svc_commit frees it. */
+		rc = nat_batch_elem_borrowed(b, n, v->v[i].comment ? v->v[i].comment : "endpoint");
 		nftnl_set_elem_free(n);
 	}
 	if (!rc && open)

@@ -6,6 +6,7 @@
  */
 #include "netctl/netctl.h"
 
+#include "common/mem.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
 	const struct netctl_cmd *v;
 	int i = 1, r;
 
+	plumb_mem_tune();
 	plumb_log_init("netctl");
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {

@@ -8,6 +8,7 @@
  */
 #include "svc/plumb-svc/plumb-svc.h"
 
+#include "common/mem.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -190,6 +191,7 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	int r, sfd;
 
+	plumb_mem_tune();
 	plumb_log_init("plumb-svc");
 	if (!getenv("PLUMB_LOG"))
 		plumb_log_set_level(PLUMB_LOG_INFO);
