@@ -251,7 +251,7 @@ static void resolve_nets(struct srv *s, struct listener *l)
 				l->nets[l->nnets++] = k;
 		}
 		for (size_t i = 0; i < s->reg.nregs && l->nnets < SRV_MAX_LISTEN_NETS; i++) {
-			int k = dns_zone_net_index(s->zone, s->reg.regs[i].network);
+			int k = dns_zone_net_index(s->zone, dns_registry_network(&s->reg, i));
 			bool dup = false;
 
 			for (size_t j = 0; j < l->nnets; j++)
@@ -280,20 +280,21 @@ void listeners_reconcile(struct srv *s)
 		l->nnet_names = 0;
 	}
 	for (size_t i = 0; i < s->reg.nregs; i++) {
-		const struct dns_reg *r = &s->reg.regs[i];
+		const char *netns = dns_registry_netns(&s->reg, i);
+		const char *network = dns_registry_network(&s->reg, i);
 		struct plumb_err err = {0};
 		struct listener *l;
 
-		if (!r->netns)
+		if (!netns)
 			continue;
-		if (listener_ensure_netns(s, r->netns, &err) < 0) {
-			log_debug("%s/%s: %s", r->network, r->id, err.msg);
+		if (listener_ensure_netns(s, netns, &err) < 0) {
+			log_debug("%s/%s: %s", network, netns, err.msg);
 			continue;
 		}
-		if (!(l = find_netns(s, r->netns)))
+		if (!(l = find_netns(s, netns)))
 			continue; /* replaced again under us: the next check sorts it */
 		l->mark = true;
-		add_net(l, r->network);
+		add_net(l, network);
 	}
 	reconcile_gateways(s);
 	for (struct listener **pp = &s->listeners; *pp;) {

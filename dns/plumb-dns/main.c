@@ -14,6 +14,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -205,7 +206,11 @@ static int setup(struct srv *s, struct plumb_err *err)
 	if ((r = state_load(s, err)) < 0)
 		return r;
 	/* a pod that vanished while we were down is not a reason to stop */
-	return srv_apply(s, err);
+	r = srv_apply(s, err);
+	/* the parsed state file is freed: give its pages back (the query path
+	 * allocates nothing, so nothing would reuse them) */
+	malloc_trim(0);
+	return r;
 }
 
 static void teardown(struct srv *s)
