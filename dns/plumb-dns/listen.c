@@ -70,7 +70,7 @@ static void listener_free(struct srv *s, struct listener *l)
 {
 	tcp_close_listener(s, l);
 	if (l->udp.fd >= 0) {
-		srv_epoll_del(s, &l->udp);
+		srv_udp_unwatch(s, l);
 		close(l->udp.fd);
 	}
 	if (l->tcp.fd >= 0) {
@@ -106,10 +106,11 @@ static int listener_new(struct srv *s, int nsfd, const char *netns, const struct
 	r = l->udp.fd = bound_socket(nsfd, ip, s->o.port, SOCK_DGRAM, !netns, err);
 	if (r >= 0)
 		r = l->tcp.fd = bound_socket(nsfd, ip, s->o.port, SOCK_STREAM, !netns, err);
-	if (r >= 0 && (r = srv_epoll_add(s, &l->udp, EPOLLIN)) < 0)
-		plumb_err_set(err, -r, "epoll: %s", strerror(-r));
+	/* UDP last: once watched (io_uring), only listener_free undoes it */
 	if (r >= 0 && (r = srv_epoll_add(s, &l->tcp, EPOLLIN)) < 0)
 		plumb_err_set(err, -r, "epoll: %s", strerror(-r));
+	if (r >= 0 && (r = srv_udp_watch(s, l)) < 0)
+		plumb_err_set(err, -r, "cannot watch the UDP socket: %s", strerror(-r));
 	if (r < 0) {
 		if (l->udp.fd >= 0)
 			close(l->udp.fd);
@@ -366,6 +367,21 @@ static bool client_allowed(const struct listener *l, const struct sockaddr_stora
 	return false;
 }
 
+size_t udp_answer(struct srv *s, struct listener *l, const uint8_t *pkt, size_t len,
+		  const struct sockaddr_storage *from, socklen_t fromlen, uint8_t *out, size_t outcap)
+{
+	struct dns_query q;
+	size_t olen = 0;
+	enum dns_verdict v;
+
+	if (!client_allowed(l, from))
+		return 0; /* never an open resolver */
+	v = dns_answer(s->zone, l->nets, l->nnets, pkt, len, false, &q, out, outcap, &olen);
+	if (v == DNS_FORWARD)
+		fwd_start(s, &q, pkt, len, false, l->serial, (const struct sockaddr *)from, fromlen);
+	return v == DNS_REPLY ? olen : 0;
+}
+
 struct udp_batch {
 	struct mmsghdr in[SRV_UDP_BATCH], out[SRV_UDP_BATCH];
 	struct iovec iin[SRV_UDP_BATCH], iout[SRV_UDP_BATCH];
@@ -400,18 +416,10 @@ void udp_readable(struct srv *s, struct listener *l)
 			return;
 		for (int i = 0; i < n; i++) {
 			uint8_t *out = s->out + (size_t)nout * DNS_UDP_MAX;
-			struct dns_query q;
-			size_t olen = 0;
-			enum dns_verdict v;
+			size_t olen = udp_answer(s, l, b->rx[i], b->in[i].msg_len, &b->from[i],
+						 b->in[i].msg_hdr.msg_namelen, out, DNS_UDP_MAX);
 
-			if (!client_allowed(l, &b->from[i]))
-				continue; /* never an open resolver */
-			v = dns_answer(s->zone, l->nets, l->nnets, b->rx[i], b->in[i].msg_len, false,
-				       &q, out, DNS_UDP_MAX, &olen);
-			if (v == DNS_FORWARD) {
-				fwd_start(s, &q, b->rx[i], b->in[i].msg_len, false, l->serial,
-					  (struct sockaddr *)&b->from[i], b->in[i].msg_hdr.msg_namelen);
-			} else if (v == DNS_REPLY) {
+			if (olen) {
 				b->iout[nout] = (struct iovec){out, olen};
 				b->out[nout].msg_hdr = (struct msghdr){
 					.msg_name = &b->from[i],
