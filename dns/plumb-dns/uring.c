@@ -27,6 +27,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#else
+#define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
+#endif
+
 #define UR_ENTRIES 256
 #define UR_NBUF 64	   /* provided receive buffers (a power of two) */
 #define UR_BUFSZ 2048	   /* io_uring_recvmsg_out + address + SRV_RECV_SIZE */
@@ -284,6 +290,9 @@ static void on_recv(struct srv *s, struct io_uring_cqe *cqe)
 		uint8_t *buf = u->bufs + (size_t)bid * UR_BUFSZ;
 		struct io_uring_recvmsg_out *o;
 
+		/* the kernel wrote it behind valgrind's back */
+		if (cqe->res > 0)
+			VALGRIND_MAKE_MEM_DEFINED(buf, (size_t)cqe->res);
 		if (r->l && cqe->res > 0 &&
 		    (o = io_uring_recvmsg_validate(buf, cqe->res, &u->rmsg))) {
 			struct sockaddr_storage from = {0};
