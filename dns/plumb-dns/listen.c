@@ -55,6 +55,16 @@ static int bound_socket(int nsfd, const struct plumb_ip *ip, uint16_t port, int 
 	if (freebind)
 		setsockopt(fd, ip->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
 			   ip->family == AF_INET ? IP_FREEBIND : IPV6_FREEBIND, &one, sizeof(one));
+	/* At 20k queries/s a 25 ms stall of a busy node queues some 500
+	 * queries, about 400 KB of buffers: twice the default. The memory is
+	 * only used while queries wait. FORCE passes rmem_max (we run as root;
+	 * otherwise the plain option gets what rmem_max allows). */
+	if (type == SOCK_DGRAM) {
+		int rcv = SRV_UDP_RCVBUF;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	}
 	sa_from_ip(ip, port, &ss, &len);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		return plumb_err_set(err, errno, "cannot bind %s port %u/%s: %s%s",

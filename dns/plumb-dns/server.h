@@ -26,6 +26,7 @@
 #define SRV_MAX_FWD 1024
 #define SRV_UDP_BATCH 16
 #define SRV_RECV_SIZE 1500 /* a query bigger than this is cut and gets FORMERR */
+#define SRV_UDP_RCVBUF (1 << 20) /* per UDP listener, see bound_socket */
 
 enum ev_kind {
 	EV_UDP,
