@@ -405,6 +405,56 @@ static void test_registry_packs_and_unpacks(void **state)
 	dns_registry_free(&reg);
 }
 
+/* The packed format counts aliases in a byte and ports in a byte: more are
+ * refused by name, and nothing is stored. */
+static void test_registry_limits(void **state)
+{
+	struct dns_registry reg = {0};
+	struct plumb_err err = {0};
+	char *aliases[DNS_REG_ALIASES_MAX + 1];
+	struct dns_port ports[DNS_REG_PORTS_MAX + 1];
+	struct plumb_ip ip;
+	char longid[DNS_REG_ID_MAX + 2];
+	struct dns_reg r = {.network = "prod", .id = "c1", .name = "web", .aliases = aliases,
+			    .naliases = DNS_REG_ALIASES_MAX + 1, .addrs = &ip, .naddrs = 1};
+	struct dns_reg svc = {.kind = DNS_REG_SERVICE, .network = "prod", .id = "s1", .name = "api",
+			      .svc_namespace = "default", .addrs = &ip, .naddrs = 1,
+			      .ports = ports, .nports = DNS_REG_PORTS_MAX + 1};
+
+	(void)state;
+	plumb_ip_parse("10.1.0.2", &ip);
+	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
+		aliases[i] = "al";
+	for (size_t i = 0; i < ARRAY_SIZE(ports); i++)
+		ports[i] = (struct dns_port){.name = "p", .proto = "tcp", .port = 80};
+	assert_int_equal(dns_registry_put(&reg, &r, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "too many aliases"));
+	assert_int_equal(dns_registry_put(&reg, &svc, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "too many service ports"));
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	r.naliases = DNS_REG_ALIASES_MAX;
+	r.id = longid;
+	assert_int_equal(dns_registry_put(&reg, &r, &err), -EINVAL);
+	assert_int_equal(reg.nregs, 0);
+	assert_int_equal(reg.blob_len, 0);
+	/* at the limits it fits and comes back whole */
+	longid[DNS_REG_ID_MAX] = '\0';
+	svc.nports = DNS_REG_PORTS_MAX;
+	assert_int_equal(dns_registry_put(&reg, &r, &err), 0);
+	assert_int_equal(dns_registry_put(&reg, &svc, &err), 0);
+	{
+		_cleanup_free_ struct dns_reg_buf *b = malloc(sizeof(*b));
+
+		dns_registry_get(&reg, 0, b);
+		assert_int_equal(b->r.naliases, DNS_REG_ALIASES_MAX);
+		assert_string_equal(b->r.id, longid);
+		dns_registry_get(&reg, 1, b);
+		assert_int_equal(b->r.nports, DNS_REG_PORTS_MAX);
+	}
+	dns_registry_free(&reg);
+}
+
 static void test_registry_replace_delete_compact(void **state)
 {
 	struct dns_registry reg = {0};
@@ -605,6 +655,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unregister, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_gets_formerr, setup, teardown),
 		cmocka_unit_test(test_registry_packs_and_unpacks),
+		cmocka_unit_test(test_registry_limits),
 		cmocka_unit_test(test_registry_replace_delete_compact),
 		cmocka_unit_test(test_zone_many_names),
 		cmocka_unit_test_setup_teardown(test_rotation_carried_over_rebuild, setup, teardown),
