@@ -31,7 +31,7 @@ O ?= build
 SANFLAGS :=
 endif
 
-PKGS := libnl-route-3.0 libnl-3.0 libmnl libnftnl jansson libcurl
+PKGS := libnl-route-3.0 libnl-3.0 libmnl libnftnl jansson libcurl liburing
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -152,7 +152,7 @@ fuzz:
 
 # --- Debian packages the build, the tests, the demo and the benchmarks need ---
 DEB_BUILD := gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
-	libnftnl-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev
+	libnftnl-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev liburing-dev
 DEB_TEST  := iproute2 nftables iptables iputils-ping procps psmisc util-linux \
 	dnsutils busybox-static etcd-server etcd-client containernetworking-plugins \
 	podman runc dnsmasq-base valgrind clang libclang-rt-14-dev jq curl

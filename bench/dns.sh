@@ -14,8 +14,9 @@
 #   [pb-dnsb-pod-$$]  lo only: 127.0.0.11:53 is plumb-dns's socket made in here;
 #                     dnsperf for plumb-dns runs here, like a container asking.
 #
+# Then private memory with 100,000 names (plumb-dns and dnsmasq; MEM100K=0 skips it).
 # Usage: bench/dns.sh   (env: PEERS="plumb dnsmasq aardvark" SECS=10 RATE=20000 REPS=3
-#                        CLIENTS=4 OUT=bench/results/dns-<stamp> PLUMB_BUILD=build)
+#                        CLIENTS=4 MEM100K=1 OUT=bench/results/dns-<stamp> PLUMB_BUILD=build)
 # Needs root, dnsperf, dig, dnsmasq; aardvark-dns optional (Debian: aardvark-dns).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -86,9 +87,10 @@ bench() { # label ns addr qfile pid [src]
 	done
 }
 
-# plumb-dns's registrations, from the same containers.tsv, in one batch request
-plumb_entries() {
-	python3 - "$DATA/containers.tsv" "/run/netns/$POD" <<'PY'
+# plumb-dns's registrations, from the same containers.tsv, in batch requests of
+# 10,000 entries (one zone rebuild and one state write each)
+plumb_entries() { # [data dir]
+	python3 - "${1:-$DATA}/containers.tsv" "/run/netns/$POD" <<'PY'
 import json, sys
 entries = []
 for line in open(sys.argv[1]):
@@ -98,7 +100,8 @@ for line in open(sys.argv[1]):
 entries.append({"network": "benchnet", "id": "bench-client", "name": "bench-client",
                 "addresses": ["10.202.0.250"], "netns": sys.argv[2]})
 print(json.dumps({"cmd": "network", "network": "benchnet", "domain": "dns.podman"}))
-print(json.dumps({"cmd": "register", "entries": entries}))
+for k in range(0, len(entries), 10000):
+    print(json.dumps({"cmd": "register", "entries": entries[k:k + 10000]}))
 PY
 }
 ctl() { lab python3 "$ROOT/netns-tests/dns-raw.py" ctl "$RUN/plumb.sock" - | cut -c1-200; }
@@ -160,6 +163,51 @@ for peer in $PEERS; do
 	stop_pid "$SPID"
 done
 
+# --- private memory with 100,000 names: 90,000 containers + 10,000 aliases x 4,
+# the 1,000-name set scaled by 100; the same hosts file for dnsmasq. Measured
+# after loading and again after 5 s of queries at 2,000 qps over the big set.
+mem100k() {
+	local d=$OUT/data100k peer SPID
+	NAMES=100000 ALIASES=10000 "$LIB/gen-data.sh" "$d" | tee "$OUT/gen-data100k.log"
+	chmod -R a+rX "$d"
+	for peer in $PEERS; do
+		[[ $peer == plumb || $peer == dnsmasq ]] || continue # aardvark-dns: not at this size
+		echo; echo "######## $peer, 100,000 names"
+		case $peer in
+		plumb)
+			rm -f "$RUN/plumb-state100k.json"
+			lab "$BUILD/bin/plumb-dns" --daemon --control "$RUN/plumb.sock" \
+				--state "$RUN/plumb-state100k.json" --pidfile "$RUN/plumb.pid" --ttl 600
+			SPID=$(cat "$RUN/plumb.pid"); PIDS+=("$SPID")
+			plumb_entries "$d" | lab python3 "$ROOT/netns-tests/dns-raw.py" ctl "$RUN/plumb.sock" - |
+				cut -c1-100 | sort | uniq -c
+			wait_ready "$POD" 127.0.0.11 c0001
+			check "$POD" 127.0.0.11 ".dns.podman"
+			echo "mem100k-loaded $(mem "$SPID")" | tee "$OUT/$peer.mem100k"
+			timeout 20 ip netns exec "$POD" dnsperf -s 127.0.0.11 -d "$d/queries-fqdn.txt" -l 5 -Q 2000 |
+				grep -E "Queries (sent|lost)" | tr -s ' ' | tr '\n' ' '; echo
+			;;
+		dnsmasq)
+			ip netns exec "$LAB" /usr/sbin/dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv \
+				--no-hosts --addn-hosts="$d/hosts" --listen-address=127.0.0.11 --bind-interfaces --port=53 \
+				--user=nobody --group=nogroup --pid-file= --domain-needed --local=/dns.podman/ \
+				--cache-size=150 >"$RUN/dnsmasq100k.log" 2>&1 &
+			SPID=$!; PIDS+=("$SPID")
+			wait_ready "$LAB" 127.0.0.11 c0001
+			check "$LAB" 127.0.0.11 ".dns.podman"
+			echo "mem100k-loaded $(mem "$SPID")" | tee "$OUT/$peer.mem100k"
+			timeout 20 ip netns exec "$LAB" dnsperf -s 127.0.0.11 -d "$d/queries-fqdn.txt" -l 5 -Q 2000 |
+				grep -E "Queries (sent|lost)" | tr -s ' ' | tr '\n' ' '; echo
+			;;
+		esac
+		echo "mem100k-after-load $(mem "$SPID")" | tee -a "$OUT/$peer.mem100k"
+		stop_pid "$SPID"
+	done
+}
+[[ ${MEM100K:-1} == 1 ]] && mem100k
+
 echo; echo "######## summary (median of $REPS runs per metric; us/q = server CPU per query)"
 "$LIB/summarize.sh" "$OUT/bench.log" | tee "$OUT/summary.txt"
-for f in "$OUT"/*.mem; do echo "$(basename "$f" .mem): $(tr '\n' ' ' < "$f")"; done | tee -a "$OUT/summary.txt"
+for f in "$OUT"/*.mem "$OUT"/*.mem100k; do
+	[[ -e $f ]] && echo "$(basename "$f"): $(tr '\n' ' ' < "$f")"
+done | tee -a "$OUT/summary.txt"

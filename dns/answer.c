@@ -54,7 +54,7 @@ static int suffix_labels(const struct qctx *c, const uint8_t *suf, size_t slen)
 	return -1;
 }
 
-static struct zname *lookup_k(struct qctx *c, int net, int k)
+static uint32_t *lookup_k(struct qctx *c, int net, int k)
 {
 	return zone_find(c->z, (uint16_t)net, zhash_final(c->ph[k], (uint16_t)net), c->q->qname,
 			 c->offs[k]);
@@ -62,9 +62,9 @@ static struct zname *lookup_k(struct qctx *c, int net, int k)
 
 /* Names as given first (on each network), then with a network's domain or
  * name stripped (Docker's name.<network>, Podman's name.dns.podman). */
-static struct zname *lookup(struct qctx *c, const int *nets, size_t nnets, int *form)
+static uint32_t *lookup(struct qctx *c, const int *nets, size_t nnets, int *form)
 {
-	struct zname *n;
+	uint32_t *n;
 
 	*form = 0;
 	if (c->nl == 0)
@@ -154,7 +154,7 @@ static int ptr_addr(const struct qctx *c, uint8_t *addr)
 }
 
 /* Records of one family, starting at the rotation point. */
-static uint16_t answer_addrs(struct dns_builder *b, struct dns_zone *z, const uint8_t *base,
+static uint16_t answer_addrs(struct dns_builder *b, struct dns_zone *z, const uint32_t *base,
 			     size_t alen, uint16_t n, uint32_t rot, uint16_t type)
 {
 	uint16_t an = 0;
@@ -162,41 +162,57 @@ static uint16_t answer_addrs(struct dns_builder *b, struct dns_zone *z, const ui
 	for (uint16_t i = 0; i < n; i++) {
 		uint16_t j = (uint16_t)((rot + i) % n);
 
-		if (dns_builder_rr(b, NULL, type, 1, z->ttl, base + j * alen, (uint16_t)alen) < 0)
+		if (dns_builder_rr(b, NULL, type, 1, z->ttl, base + j * (alen / 4), (uint16_t)alen) < 0)
 			break;
 		an++;
 	}
 	return an;
 }
 
-static uint16_t answer_name(struct dns_builder *b, struct dns_zone *z, struct zname *n,
-			    int form, uint16_t qtype)
+static uint16_t answer_name(struct dns_builder *b, struct dns_zone *z, uint32_t *w, int form,
+			    uint16_t qtype)
 {
+	struct zrec n;
 	uint16_t an = 0;
-	uint32_t rot = n->rot[form];
-	bool multi = false;
+	uint32_t rot;
 
-	if (qtype == DNS_T_A || qtype == DNS_T_ANY) {
-		an += answer_addrs(b, z, z->a4[n->a], 4, n->na, rot, DNS_T_A);
-		multi |= n->na > 1;
-	}
-	if (qtype == DNS_T_AAAA || qtype == DNS_T_ANY) {
-		an += answer_addrs(b, z, z->a6[n->aaaa], 16, n->naaaa, rot, DNS_T_AAAA);
-		multi |= n->naaaa > 1;
-	}
+	zrec_read(w, &n);
+	rot = n.rot ? n.rot[form] : 0;
+	if (qtype == DNS_T_A || qtype == DNS_T_ANY)
+		an += answer_addrs(b, z, n.a4, 4, n.na, rot, DNS_T_A);
+	if (qtype == DNS_T_AAAA || qtype == DNS_T_ANY)
+		an += answer_addrs(b, z, n.a6, 16, n.naaaa, rot, DNS_T_AAAA);
 	if (qtype == DNS_T_SRV || qtype == DNS_T_ANY) {
-		for (uint16_t i = 0; i < n->nsrv; i++) {
-			const struct zsrv *s = &z->srv[n->srv + i];
+		for (uint32_t i = 0; i < n.nsrv; i++) {
+			const uint32_t *s = n.srv + 2 * i;
 
-			if (dns_builder_rr_srv(b, NULL, z->ttl, 0, 100, s->port,
-					       z->arena + s->target) < 0)
+			if (dns_builder_rr_srv(b, NULL, z->ttl, 0, 100, (uint16_t)s[0],
+					       z->arena + s[1]) < 0)
 				break;
 			an++;
 		}
 	}
-	if (multi)
-		n->rot[form]++;
+	/* only multi-address names carry counters; bump only when the asked
+	 * family rotated */
+	if (n.rot && ((n.na > 1 && (qtype == DNS_T_A || qtype == DNS_T_ANY)) ||
+		      (n.naaaa > 1 && (qtype == DNS_T_AAAA || qtype == DNS_T_ANY))))
+		n.rot[form]++;
 	return an;
+}
+
+/* PTR target: the record's name + its network's PTR suffix (domain or
+ * network name); the build left out names too long for that. */
+static int answer_ptr(struct dns_builder *b, struct dns_zone *z, uint32_t *w)
+{
+	uint8_t full[DNS_NAME_MAX];
+	struct zrec n;
+	const struct znet *net;
+
+	zrec_read(w, &n);
+	net = &z->nets[n.net];
+	memcpy(full, n.name, n.len);
+	memcpy(full + n.len, z->arena + net->ptr_suffix, net->suf_len[0]);
+	return dns_builder_rr_name(b, NULL, DNS_T_PTR, z->ttl, full) == 0;
 }
 
 static uint16_t reply_flags(const struct dns_query *q, int rcode)
@@ -210,18 +226,17 @@ static int resolve(struct qctx *c, const int *nets, size_t nnets, struct dns_bui
 		   uint16_t *an, int *rcode)
 {
 	const struct dns_query *q = c->q;
-	struct zname *n;
+	uint32_t *n;
 	uint8_t addr[16];
 	int fam, form;
 
 	qctx_init(c);
 	if (q->qtype == DNS_T_PTR && (fam = ptr_addr(c, addr)) > 0) {
 		for (size_t i = 0; i < nnets; i++) {
-			const struct zptr *p = zone_find_ptr(c->z, (uint16_t)nets[i], fam, addr);
+			uint32_t *p = zone_find_ptr(c->z, (uint16_t)nets[i], fam, addr);
 
 			if (p) {
-				*an = dns_builder_rr_name(b, NULL, DNS_T_PTR, c->z->ttl,
-							  c->z->arena + p->target) == 0;
+				*an = (uint16_t)answer_ptr(b, c->z, p);
 				return 0;
 			}
 		}

@@ -198,13 +198,38 @@ struct dns_netconf {
 	size_t nsubnets;
 };
 
+/* Registrations are kept packed (see registry.c): one byte blob holds every
+ * registration back to back (NUL-terminated strings, 64-hex-digit ids as 32
+ * bytes, network names as an index into `netnames`), so 100,000 containers
+ * cost a few MB rather than a dozen allocations each. Read them back with
+ * dns_registry_get(). */
+#define DNS_REG_ALIASES_MAX 255
+#define DNS_REG_ADDRS_MAX 1024
+#define DNS_REG_PORTS_MAX 64
+#define DNS_REG_ID_MAX 256
+
 struct dns_registry {
-	struct dns_reg *regs;
+	uint8_t *blob;
+	size_t blob_len, blob_cap;
+	size_t blob_dead;	 /* bytes of replaced/removed registrations */
+	uint32_t *recs;		 /* blob offset of each registration, in order */
 	size_t nregs, capregs;
-	uint32_t *index;	 /* (network, id) -> regs index + 1; open addressing */
-	size_t index_size;	 /* a power of two, or 0 */
+	uint32_t *index;	 /* (network, id) -> recs index + 1; open addressing */
+	size_t index_size;	 /* slots (any size), or 0 */
+	char **netnames;	 /* interned network names (records hold the index) */
+	size_t nnetnames, capnetnames;
 	struct dns_netconf *nets;
 	size_t nnets, capnets;
+};
+
+/* One registration unpacked: r's strings point into the registry (valid
+ * until its next change) or into this buffer. */
+struct dns_reg_buf {
+	struct dns_reg r;
+	char id[DNS_REG_ID_MAX + 1];
+	char *aliases[DNS_REG_ALIASES_MAX];
+	struct plumb_ip addrs[DNS_REG_ADDRS_MAX];
+	struct dns_port ports[DNS_REG_PORTS_MAX];
 };
 
 /* Check a registration's fields; the message names the bad one. */
@@ -218,6 +243,11 @@ int dns_registry_del(struct dns_registry *reg, const char *network, const char *
 int dns_registry_net_put(struct dns_registry *reg, const struct dns_netconf *n,
 			 struct plumb_err *err);
 const struct dns_netconf *dns_registry_net_find(const struct dns_registry *reg, const char *name);
+/* Registration i (0 <= i < reg->nregs, in registration order). */
+void dns_registry_get(const struct dns_registry *reg, size_t i, struct dns_reg_buf *buf);
+/* Just its network name, or its netns path (NULL if none): no unpacking. */
+const char *dns_registry_network(const struct dns_registry *reg, size_t i);
+const char *dns_registry_netns(const struct dns_registry *reg, size_t i);
 void dns_reg_free(struct dns_reg *r);
 void dns_netconf_free(struct dns_netconf *n);
 void dns_registry_free(struct dns_registry *reg);

@@ -329,6 +329,289 @@ static void test_unregister(void **state)
 	assert_int_equal(DNS_F_RCODE(R.h.flags), DNS_R_NXDOMAIN);
 }
 
+/* ------------------------------------------------ packed registry/zone ---- */
+
+static const char HEXID[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+static void test_registry_packs_and_unpacks(void **state)
+{
+	struct dns_registry reg = {0};
+	_cleanup_free_ struct dns_reg_buf *b = malloc(sizeof(*b));
+	struct plumb_ip ips[3];
+	char *aliases[] = {"es", "Search.Backend"};
+	struct dns_port ports[2] = {{.name = "http", .proto = "tcp", .port = 80},
+				    {.name = "", .proto = "udp", .port = 5353}};
+	char upper[sizeof(HEXID)];
+	struct dns_reg c = {.network = "prod", .id = (char *)HEXID, .name = "Web1",
+			    .aliases = aliases, .naliases = 2, .addrs = ips, .naddrs = 3,
+			    .netns = "/run/netns/pod1"};
+	struct dns_reg svc = {.kind = DNS_REG_SERVICE, .network = "k8s", .id = "svc/default/api",
+			      .name = "api", .svc_namespace = "default", .cluster_domain = NULL,
+			      .headless = true, .addrs = ips, .naddrs = 1, .ports = ports,
+			      .nports = 2};
+
+	(void)state;
+	plumb_ip_parse("10.1.0.2", &ips[0]);
+	plumb_ip_parse("fd00::2", &ips[1]);
+	plumb_ip_parse("10.1.0.3", &ips[2]);
+	assert_int_equal(dns_registry_put(&reg, &c, NULL), 0);
+	assert_int_equal(dns_registry_put(&reg, &svc, NULL), 0);
+	/* the same digits in capitals are another id (only lower-case hex is
+	 * packed, so nothing is folded) */
+	for (size_t i = 0; i < sizeof(HEXID); i++)
+		upper[i] = (char)(HEXID[i] >= 'a' ? HEXID[i] - 32 : HEXID[i]);
+	c.id = upper;
+	c.netns = NULL;
+	c.naddrs = 1;
+	assert_int_equal(dns_registry_put(&reg, &c, NULL), 0);
+	assert_int_equal(reg.nregs, 3);
+
+	dns_registry_get(&reg, 0, b);
+	assert_int_equal(b->r.kind, DNS_REG_CONTAINER);
+	assert_string_equal(b->r.network, "prod");
+	assert_string_equal(b->r.id, HEXID);
+	assert_string_equal(b->r.name, "Web1"); /* case kept for list and state */
+	assert_int_equal(b->r.naliases, 2);
+	assert_string_equal(b->r.aliases[1], "Search.Backend");
+	assert_int_equal(b->r.naddrs, 3);
+	for (int i = 0; i < 3; i++)
+		assert_true(plumb_ip_equal(&b->r.addrs[i], &ips[i]));
+	assert_string_equal(b->r.netns, "/run/netns/pod1");
+	assert_string_equal(dns_registry_netns(&reg, 0), "/run/netns/pod1");
+	assert_string_equal(dns_registry_network(&reg, 0), "prod");
+
+	dns_registry_get(&reg, 1, b);
+	assert_int_equal(b->r.kind, DNS_REG_SERVICE);
+	assert_string_equal(b->r.id, "svc/default/api");
+	assert_string_equal(b->r.svc_namespace, "default");
+	assert_null(b->r.cluster_domain);
+	assert_true(b->r.headless);
+	assert_null(b->r.netns);
+	assert_null(dns_registry_netns(&reg, 1));
+	assert_int_equal(b->r.nports, 2);
+	assert_string_equal(b->r.ports[0].name, "http");
+	assert_string_equal(b->r.ports[1].proto, "udp");
+	assert_int_equal(b->r.ports[1].port, 5353);
+
+	dns_registry_get(&reg, 2, b);
+	assert_string_equal(b->r.id, upper);
+	assert_int_equal(b->r.naddrs, 1);
+	assert_null(b->r.netns);
+
+	assert_int_equal(dns_registry_del(&reg, "prod", HEXID), 1);
+	assert_int_equal(reg.nregs, 2);
+	dns_registry_get(&reg, 1, b);
+	assert_string_equal(b->r.id, upper);
+	dns_registry_free(&reg);
+}
+
+/* The packed format counts aliases in a byte and ports in a byte: more are
+ * refused by name, and nothing is stored. */
+static void test_registry_limits(void **state)
+{
+	struct dns_registry reg = {0};
+	struct plumb_err err = {0};
+	char *aliases[DNS_REG_ALIASES_MAX + 1];
+	struct dns_port ports[DNS_REG_PORTS_MAX + 1];
+	struct plumb_ip ip;
+	char longid[DNS_REG_ID_MAX + 2];
+	struct dns_reg r = {.network = "prod", .id = "c1", .name = "web", .aliases = aliases,
+			    .naliases = DNS_REG_ALIASES_MAX + 1, .addrs = &ip, .naddrs = 1};
+	struct dns_reg svc = {.kind = DNS_REG_SERVICE, .network = "prod", .id = "s1", .name = "api",
+			      .svc_namespace = "default", .addrs = &ip, .naddrs = 1,
+			      .ports = ports, .nports = DNS_REG_PORTS_MAX + 1};
+
+	(void)state;
+	plumb_ip_parse("10.1.0.2", &ip);
+	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
+		aliases[i] = "al";
+	for (size_t i = 0; i < ARRAY_SIZE(ports); i++)
+		ports[i] = (struct dns_port){.name = "p", .proto = "tcp", .port = 80};
+	assert_int_equal(dns_registry_put(&reg, &r, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "too many aliases"));
+	assert_int_equal(dns_registry_put(&reg, &svc, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "too many service ports"));
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	r.naliases = DNS_REG_ALIASES_MAX;
+	r.id = longid;
+	assert_int_equal(dns_registry_put(&reg, &r, &err), -EINVAL);
+	assert_int_equal(reg.nregs, 0);
+	assert_int_equal(reg.blob_len, 0);
+	/* at the limits it fits and comes back whole */
+	longid[DNS_REG_ID_MAX] = '\0';
+	svc.nports = DNS_REG_PORTS_MAX;
+	assert_int_equal(dns_registry_put(&reg, &r, &err), 0);
+	assert_int_equal(dns_registry_put(&reg, &svc, &err), 0);
+	{
+		_cleanup_free_ struct dns_reg_buf *b = malloc(sizeof(*b));
+
+		dns_registry_get(&reg, 0, b);
+		assert_int_equal(b->r.naliases, DNS_REG_ALIASES_MAX);
+		assert_string_equal(b->r.id, longid);
+		dns_registry_get(&reg, 1, b);
+		assert_int_equal(b->r.nports, DNS_REG_PORTS_MAX);
+	}
+	dns_registry_free(&reg);
+}
+
+static void test_registry_replace_delete_compact(void **state)
+{
+	struct dns_registry reg = {0};
+	_cleanup_free_ struct dns_reg_buf *b = malloc(sizeof(*b));
+	char id[80], name[32], ip[32];
+	size_t peak;
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), "%064x", i);
+		snprintf(name, sizeof(name), "c%d", i);
+		snprintf(ip, sizeof(ip), "10.9.%d.%d", i / 250, 1 + i % 250);
+		add(&reg, i % 2 ? "odd" : "even", id, name, NULL, ip);
+	}
+	assert_int_equal(reg.nregs, 3000);
+	/* replacing keeps the registration's place and changes its data */
+	for (int i = 0; i < 3000; i += 3) {
+		snprintf(id, sizeof(id), "%064x", i);
+		snprintf(name, sizeof(name), "renamed%d", i);
+		add(&reg, i % 2 ? "odd" : "even", id, name, "al", "10.8.0.1");
+	}
+	assert_int_equal(reg.nregs, 3000);
+	peak = reg.blob_len + reg.blob_dead;
+	for (int i = 0; i < 3000; i++) {
+		dns_registry_get(&reg, (size_t)i, b);
+		snprintf(id, sizeof(id), "%064x", i);
+		snprintf(name, sizeof(name), i % 3 ? "c%d" : "renamed%d", i);
+		assert_string_equal(b->r.id, id);
+		assert_string_equal(b->r.name, name);
+		assert_string_equal(b->r.network, i % 2 ? "odd" : "even");
+		assert_int_equal(b->r.naliases, i % 3 ? 0 : 1);
+	}
+	/* an id on another network is another registration */
+	snprintf(id, sizeof(id), "%064x", 1);
+	assert_int_equal(dns_registry_del(&reg, "even", id), 0);
+	/* every odd one goes, then two thirds of the rest: the dead bytes are
+	 * compacted away, and the network name nobody uses any more with them */
+	for (int i = 1; i < 3000; i += 2) {
+		snprintf(id, sizeof(id), "%064x", i);
+		assert_int_equal(dns_registry_del(&reg, NULL, id), 1);
+		assert_true(reg.blob_dead * 2 <= reg.blob_len);
+	}
+	for (int i = 0; i < 3000; i += 2) {
+		if (i % 3 == 0)
+			continue;
+		snprintf(id, sizeof(id), "%064x", i);
+		assert_int_equal(dns_registry_del(&reg, "even", id), 1);
+	}
+	assert_int_equal(reg.nregs, 500);
+	assert_true(reg.blob_len < peak / 3);
+	assert_int_equal(reg.nnetnames, 1);
+	for (int i = 0; i < 500; i++) {
+		dns_registry_get(&reg, (size_t)i, b);
+		snprintf(id, sizeof(id), "%064x", 6 * i);
+		assert_string_equal(b->r.id, id);
+		assert_string_equal(b->r.network, "even");
+	}
+	/* the index still finds them after compaction */
+	snprintf(id, sizeof(id), "%064x", 2994);
+	add(&reg, "even", id, "last", NULL, "10.7.0.1");
+	assert_int_equal(reg.nregs, 500);
+	dns_registry_get(&reg, 499, b);
+	assert_string_equal(b->r.name, "last");
+	dns_registry_free(&reg);
+}
+
+/* Thousands of names: every one found with its address, PTR back to it,
+ * absent ones NXDOMAIN; the tables stay right at their fill limit. */
+static void test_zone_many_names(void **state)
+{
+	struct fx f = {0};
+	struct dns_zone_opts o = {.ttl = 30};
+	struct dns_netconf prod = {.name = "prod", .domain = "dns.podman"};
+	char id[32], name[64], ip[32];
+	int n = 5000;
+
+	(void)state;
+	assert_int_equal(dns_registry_net_put(&f.reg, &prod, NULL), 0);
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "id%d", i);
+		snprintf(name, sizeof(name), "host-%d", i);
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", 1 + i / 62500, (i / 250) % 250, 1 + i % 250);
+		add(&f.reg, "prod", id, name, i < 200 ? (i % 2 ? "odd" : "even") : NULL, ip);
+	}
+	/* a second container on an address already taken: PTR keeps the first */
+	add(&f.reg, "prod", "dup", "late", NULL, "10.1.0.1");
+	assert_int_equal(dns_zone_build(&f.reg, &o, &f.z, NULL), 0);
+	assert_int_equal(dns_zone_names(f.z), (size_t)n + 3);
+	f.prod = dns_zone_net_index(f.z, "prod");
+	for (int i = 0; i < n; i++) {
+		uint8_t want[4] = {10, (uint8_t)(1 + i / 62500), (uint8_t)((i / 250) % 250),
+				   (uint8_t)(1 + i % 250)};
+
+		snprintf(name, sizeof(name), i % 2 ? "host-%d" : "HOST-%d.dns.podman", i);
+		ask(&f, f.prod, name, DNS_T_A, 0, false, &R);
+		assert_int_equal(R.nans, 1);
+		assert_memory_equal(R.addrs[0], want, 4);
+		snprintf(ip, sizeof(ip), "%d.%d.%d.10.in-addr.arpa", want[3], want[2], want[1]);
+		ask(&f, f.prod, ip, DNS_T_PTR, 0, false, &R);
+		assert_int_equal(R.nans, 1);
+		snprintf(name, sizeof(name), "nohost-%d", i);
+		ask(&f, f.prod, name, DNS_T_A, 0, false, &R);
+		assert_int_equal(DNS_F_RCODE(R.h.flags), DNS_R_NXDOMAIN);
+	}
+	{
+		uint8_t qbuf[512], out[512], target[DNS_NAME_MAX];
+		char text[DNS_NAME_MAX + 1];
+		struct dns_query q;
+		struct dns_rr rr;
+		size_t len = query(qbuf, "1.0.1.10.in-addr.arpa", DNS_T_PTR, 0), off;
+
+		assert_int_equal(dns_answer(f.z, &f.prod, 1, qbuf, len, false, &q, out,
+					    sizeof(out), &len),
+				 DNS_REPLY);
+		off = q.question_end;
+		assert_int_equal(dns_rr_read(out, len, &off, &rr), 0);
+		off = rr.rdata_off;
+		assert_true(dns_name_read(out, len, &off, target, true) > 0);
+		dns_name_to_text(target, text, sizeof(text));
+		assert_string_equal(text, "host-0.dns.podman");
+	}
+	ask(&f, f.prod, "even", DNS_T_A, 0, true, &R); /* 100 A: TCP-sized */
+	assert_int_equal(R.nans, 100);
+	dns_zone_free(f.z);
+	dns_registry_free(&f.reg);
+}
+
+/* Rotation survives a rebuild (the counters move to the new zone), and a
+ * name that loses its second address stops carrying them. */
+static void test_rotation_carried_over_rebuild(void **state)
+{
+	struct fx *f = *state;
+	struct dns_zone_opts o = {.ttl = 30};
+	struct dns_zone *z2;
+	uint8_t first[4];
+
+	ask(f, f->prod, "es", DNS_T_A, 0, false, &R);
+	ask(f, f->prod, "es", DNS_T_A, 0, false, &R);
+	memcpy(first, R.addrs[0], 4);
+	add(&f->reg, "prod", "c9", "other", NULL, "10.1.0.99");
+	assert_int_equal(dns_zone_build(&f->reg, &o, &z2, NULL), 0);
+	dns_zone_carry_rotation(z2, f->z);
+	dns_zone_free(f->z);
+	f->z = z2;
+	/* next in line after the second answer, not back to the start */
+	ask(f, f->prod, "es", DNS_T_A, 0, false, &R);
+	assert_int_equal(R.nans, 2);
+	assert_memory_not_equal(R.addrs[0], first, 4);
+	assert_int_equal(dns_registry_del(&f->reg, "prod", "c2"), 1);
+	assert_int_equal(dns_zone_build(&f->reg, &o, &z2, NULL), 0);
+	dns_zone_carry_rotation(z2, f->z);
+	dns_zone_free(f->z);
+	f->z = z2;
+	ask(f, f->prod, "es", DNS_T_A, 0, false, &R);
+	assert_int_equal(R.nans, 1);
+}
+
 static void test_malformed_gets_formerr(void **state)
 {
 	struct fx *f = *state;
@@ -371,6 +654,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unregister, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_gets_formerr, setup, teardown),
+		cmocka_unit_test(test_registry_packs_and_unpacks),
+		cmocka_unit_test(test_registry_limits),
+		cmocka_unit_test(test_registry_replace_delete_compact),
+		cmocka_unit_test(test_zone_many_names),
+		cmocka_unit_test_setup_teardown(test_rotation_carried_over_rebuild, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

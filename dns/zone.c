@@ -17,6 +17,16 @@ struct tuple {
 	uint32_t name;	 /* offset in the builder's temp arena */
 	uint32_t target; /* SRV: temp arena offset of the target (with 0) */
 	uint16_t port;
+	uint32_t seq;	 /* A/AAAA of a container's own name: registration + 1 (PTR) */
+	uint8_t addr[16];
+};
+
+/* A PTR candidate after grouping: registration order decides who wins. */
+struct ptrc {
+	uint32_t seq;
+	uint32_t rec; /* word offset of the name record */
+	uint16_t net;
+	uint8_t family;
 	uint8_t addr[16];
 };
 
@@ -28,9 +38,12 @@ struct zbuild {
 	struct tuple *t;
 	size_t nt, capt;
 	size_t arena_cap;
-	struct zptr *ptrs;
-	size_t capptrs;
+	size_t capw;
+	struct ptrc *pc;
+	size_t npc, cappc;
 	size_t capnets;
+	uint32_t seq; /* of the registration being compiled, + 1 */
+	struct dns_reg_buf *rb;
 };
 
 static int grow(void **v, size_t *cap, size_t need, size_t elem)
@@ -163,44 +176,23 @@ static int tuple_add(struct zbuild *b, uint16_t net, const uint8_t *wire, int le
 	return 0;
 }
 
-/* Every address of r under owner name `wire`. */
+/* Every address of r under owner name `wire`; ptr: these are the
+ * container's own name, which PTR answers give for its addresses. */
 static int tuples_for_name(struct zbuild *b, uint16_t net, const struct dns_reg *r,
-			   const uint8_t *wire, int len)
+			   const uint8_t *wire, int len, bool ptr)
 {
+	const struct znet *n = &b->z->nets[net];
 	int rc = tuple_add(b, net, wire, len, 0, NULL);
 
-	for (size_t i = 0; i < r->naddrs && rc == 0; i++)
+	/* no room for the PTR suffix: answer no PTR for it */
+	ptr &= (size_t)len - 1 + n->suf_len[0] <= DNS_NAME_MAX;
+	for (size_t i = 0; i < r->naddrs && rc == 0; i++) {
 		rc = tuple_add(b, net, wire, len, r->addrs[i].family == AF_INET ? 4 : 6,
 			       r->addrs[i].a);
+		if (rc == 0 && ptr)
+			b->t[b->nt - 1].seq = b->seq;
+	}
 	return rc;
-}
-
-static int ptr_add(struct zbuild *b, uint16_t net, const struct plumb_ip *ip,
-		   const uint8_t *name, int len)
-{
-	struct dns_zone *z = b->z;
-	const struct znet *n = &z->nets[net];
-	uint8_t full[DNS_NAME_MAX];
-	size_t slen = n->suf_len[0];
-	struct zptr *p;
-	long off;
-
-	if ((size_t)len - 1 + slen > DNS_NAME_MAX)
-		return 0; /* no room for the suffix: answer no PTR for it */
-	memcpy(full, name, (size_t)len - 1);
-	memcpy(full + len - 1, z->arena + n->ptr_suffix, slen);
-	if (grow((void **)&b->ptrs, &b->capptrs, z->nptrs + 1, sizeof(*b->ptrs)) < 0)
-		return -ENOMEM;
-	if ((off = arena_add(b, full, (size_t)len - 1 + slen)) < 0)
-		return -ENOMEM;
-	p = &b->ptrs[z->nptrs++];
-	memset(p, 0, sizeof(*p));
-	p->net = net;
-	p->family = (uint8_t)ip->family;
-	memcpy(p->addr, ip->a, plumb_ip_len(ip->family));
-	p->target = (uint32_t)off;
-	p->hash = zone_ptr_hash(net, ip->family, p->addr);
-	return 0;
 }
 
 static int service_tuples(struct zbuild *b, uint16_t net, const struct dns_reg *r)
@@ -214,7 +206,7 @@ static int service_tuples(struct zbuild *b, uint16_t net, const struct dns_reg *
 		 r->cluster_domain && *r->cluster_domain ? r->cluster_domain : "cluster.local");
 	if ((flen = dns_name_from_text(text, fqdn)) < 0)
 		return 0; /* too long together: nothing to serve */
-	if ((rc = tuples_for_name(b, net, r, fqdn, flen)) < 0)
+	if ((rc = tuples_for_name(b, net, r, fqdn, flen, false)) < 0)
 		return rc;
 	if (net_add_suffix(b, &b->z->nets[net],
 			   r->cluster_domain && *r->cluster_domain ? r->cluster_domain
@@ -248,16 +240,13 @@ static int reg_tuples(struct zbuild *b, const struct dns_reg *r)
 	if (r->kind == DNS_REG_SERVICE)
 		return service_tuples(b, (uint16_t)net, r);
 	if (r->name && *r->name && (len = dns_name_from_text(r->name, wire)) > 1) {
-		if ((rc = tuples_for_name(b, (uint16_t)net, r, wire, len)) < 0)
+		if ((rc = tuples_for_name(b, (uint16_t)net, r, wire, len, true)) < 0)
 			return rc;
-		for (size_t i = 0; i < r->naddrs; i++)
-			if ((rc = ptr_add(b, (uint16_t)net, &r->addrs[i], wire, len)) < 0)
-				return rc;
 	}
 	for (size_t i = 0; i < r->naliases; i++) {
 		if ((len = dns_name_from_text(r->aliases[i], wire)) <= 1)
 			continue;
-		if ((rc = tuples_for_name(b, (uint16_t)net, r, wire, len)) < 0)
+		if ((rc = tuples_for_name(b, (uint16_t)net, r, wire, len, false)) < 0)
 			return rc;
 	}
 	return 0;
@@ -297,121 +286,177 @@ static bool same_record(const struct tuple *x, const struct tuple *y)
 	       !memcmp(x->addr, y->addr, 16);
 }
 
-static size_t table_size(size_t n)
-{
-	size_t s = 16;
-
-	while (s < n * 2)
-		s *= 2;
-	return s;
-}
-
-/* Count records per kind in the sorted tuples, then lay them out. */
-static int group(struct zbuild *b)
+static int w_add(struct zbuild *b, const uint32_t *v, size_t n)
 {
 	struct dns_zone *z = b->z;
-	size_t n4 = 0, n6 = 0, ns = 0, nn = 0;
+	void *w = z->w;
 
-	for (size_t i = 0; i < b->nt; i++) {
-		bool dup = i && same_owner(b, &b->t[i], &b->t[i - 1]) &&
-			   same_record(&b->t[i], &b->t[i - 1]);
-
-		if (!i || !same_owner(b, &b->t[i], &b->t[i - 1]))
-			nn++;
-		if (dup)
-			continue;
-		n4 += b->t[i].kind == 4;
-		n6 += b->t[i].kind == 6;
-		ns += b->t[i].kind == 'S';
-	}
-	z->names = calloc(nn ? nn : 1, sizeof(*z->names));
-	z->a4 = malloc((n4 ? n4 : 1) * 4);
-	z->a6 = malloc((n6 ? n6 : 1) * 16);
-	z->srv = malloc((ns ? ns : 1) * sizeof(*z->srv));
-	if (!z->names || !z->a4 || !z->a6 || !z->srv)
+	if (grow(&w, &b->capw, z->nw + n, sizeof(uint32_t)) < 0)
 		return -ENOMEM;
-	n4 = n6 = ns = 0;
-	for (size_t i = 0; i < b->nt; i++) {
-		const struct tuple *t = &b->t[i];
-		struct zname *zn;
+	z->w = w;
+	memcpy(z->w + z->nw, v, n * sizeof(uint32_t));
+	z->nw += n;
+	return 0;
+}
 
-		if (!i || !same_owner(b, t, &b->t[i - 1])) {
-			long off = arena_add(b, b->tmp + t->name, t->len);
+static int ptr_candidate(struct zbuild *b, const struct tuple *t, uint32_t rec)
+{
+	struct ptrc *p;
 
-			if (off < 0)
-				return -ENOMEM;
-			zn = &z->names[z->nnames++];
-			zn->net = t->net;
-			zn->len = t->len;
-			zn->name = (uint32_t)off;
-			zn->a = (uint32_t)n4;
-			zn->aaaa = (uint32_t)n6;
-			zn->srv = (uint32_t)ns;
-			zn->hash = zhash_final(zhash_bytes(ZHASH_INIT, b->tmp + t->name, t->len),
-					       t->net);
-		} else if (same_record(t, &b->t[i - 1])) {
+	if (grow((void **)&b->pc, &b->cappc, b->npc + 1, sizeof(*b->pc)) < 0)
+		return -ENOMEM;
+	p = &b->pc[b->npc++];
+	p->seq = t->seq;
+	p->rec = rec;
+	p->net = t->net;
+	p->family = t->kind == 4 ? AF_INET : AF_INET6;
+	memcpy(p->addr, t->addr, 16);
+	return 0;
+}
+
+/* One owner's tuples t[0..n) (sorted: existence, A, AAAA, SRV) -> a record. */
+static int emit_name(struct zbuild *b, const struct tuple *t, size_t n)
+{
+	uint32_t head[1 + DNS_NAME_MAX / 4 + 1] = {0}, cnt[2], rot[3] = {0};
+	size_t na = 0, naaaa = 0, nsrv = 0, nh;
+	uint32_t rec = (uint32_t)b->z->nw;
+	uint8_t flags = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i && same_record(&t[i], &t[i - 1]))
 			continue;
-		}
-		zn = &z->names[z->nnames - 1];
-		if (t->kind == 4) {
-			memcpy(z->a4[n4++], t->addr, 4);
-			zn->na++;
-		} else if (t->kind == 6) {
-			memcpy(z->a6[n6++], t->addr, 16);
-			zn->naaaa++;
-		} else if (t->kind == 'S') {
+		na += t[i].kind == 4;
+		naaaa += t[i].kind == 6;
+		nsrv += t[i].kind == 'S';
+	}
+	if (na > UINT16_MAX || naaaa > UINT16_MAX)
+		return -E2BIG;
+	if (na == 1 && !naaaa && !nsrv)
+		flags |= ZF_ONE_A;
+	if (nsrv)
+		flags |= ZF_SRV;
+	if (na > 1 || naaaa > 1)
+		flags |= ZF_MULTI;
+	head[0] = zrec_head(t->net, t->len, flags);
+	memcpy(head + 1, b->tmp + t->name, t->len);
+	nh = 1 + ((size_t)t->len + 3) / 4;
+	cnt[0] = (uint32_t)(na | naaaa << 16);
+	cnt[1] = (uint32_t)nsrv;
+	if ((rc = w_add(b, head, nh)) < 0 ||
+	    (!(flags & ZF_ONE_A) && (rc = w_add(b, cnt, 1)) < 0) ||
+	    (nsrv && (rc = w_add(b, cnt + 1, 1)) < 0) ||
+	    ((flags & ZF_MULTI) && (rc = w_add(b, rot, 3)) < 0))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v[4];
+
+		if (t[i].seq && (rc = ptr_candidate(b, &t[i], rec)) < 0)
+			return rc;
+		if (i && same_record(&t[i], &t[i - 1]))
+			continue;
+		if (t[i].kind == 4 || t[i].kind == 6) {
+			memcpy(v, t[i].addr, t[i].kind == 4 ? 4 : 16);
+			rc = w_add(b, v, t[i].kind == 4 ? 1 : 4);
+		} else if (t[i].kind == 'S') {
 			/* wire names hold no zero octet but the last */
-			size_t tl = strlen((const char *)b->tmp + t->target) + 1;
-			long off = arena_add(b, b->tmp + t->target, tl);
+			size_t tl = strlen((const char *)b->tmp + t[i].target) + 1;
+			long off = arena_add(b, b->tmp + t[i].target, tl);
 
 			if (off < 0)
 				return -ENOMEM;
-			z->srv[ns].port = t->port;
-			z->srv[ns++].target = (uint32_t)off;
-			zn->nsrv++;
+			v[0] = t[i].port;
+			v[1] = (uint32_t)off;
+			rc = w_add(b, v, 2);
 		}
+		if (rc < 0)
+			return rc;
+	}
+	if (b->z->nw >= ZSLOT_OFF_MASK)
+		return -E2BIG; /* 64 MB of records: far past any node */
+	b->z->nnames++;
+	return 0;
+}
+
+static int group(struct zbuild *b)
+{
+	for (size_t i = 0, j; i < b->nt; i = j) {
+		int rc;
+
+		for (j = i + 1; j < b->nt && same_owner(b, &b->t[i], &b->t[j]); j++)
+			;
+		if ((rc = emit_name(b, &b->t[i], j - i)) < 0)
+			return rc;
+	}
+	if (b->capw > b->z->nw) { /* give back the growth slack */
+		uint32_t *w = realloc(b->z->w, (b->z->nw ? b->z->nw : 1) * sizeof(uint32_t));
+
+		if (w)
+			b->z->w = w;
 	}
 	return 0;
+}
+
+static uint32_t rec_hash(const struct zrec *r)
+{
+	return zhash_final(zhash_bytes(ZHASH_INIT, r->name, r->len), r->net);
 }
 
 static int index_names(struct dns_zone *z)
 {
-	size_t size = table_size(z->nnames);
+	size_t size = zslot_count(z->nnames);
 
+	if (size > UINT32_MAX)
+		return -E2BIG;
 	z->slots = calloc(size, sizeof(*z->slots));
 	if (!z->slots)
 		return -ENOMEM;
-	z->mask = (uint32_t)(size - 1);
-	for (size_t i = 0; i < z->nnames; i++) {
-		uint32_t s = z->names[i].hash & z->mask;
+	z->nslots = (uint32_t)size;
+	for (size_t off = 0; off < z->nw;) {
+		struct zrec r;
+		uint32_t h, s;
 
-		while (z->slots[s])
-			s = (s + 1) & z->mask;
-		z->slots[s] = (uint32_t)i + 1;
+		zrec_read(z->w + off, &r);
+		h = rec_hash(&r);
+		for (s = zslot_home(h, z->nslots); z->slots[s]; s = zslot_next(s, z->nslots))
+			;
+		z->slots[s] = ZSLOT_TAG(h) | (uint32_t)(off + 1);
+		off = (size_t)(r.srv + 2 * r.nsrv - z->w);
 	}
 	return 0;
+}
+
+static int ptrc_cmp(const void *pa, const void *pb)
+{
+	const struct ptrc *a = pa, *b = pb;
+
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 static int index_ptrs(struct zbuild *b)
 {
 	struct dns_zone *z = b->z;
-	size_t size = table_size(z->nptrs);
+	size_t size = zslot_count(b->npc);
 
-	z->ptrs = TAKE_PTR(b->ptrs);
+	if (size > UINT32_MAX)
+		return -E2BIG;
 	z->pslots = calloc(size, sizeof(*z->pslots));
 	if (!z->pslots)
 		return -ENOMEM;
-	z->pmask = (uint32_t)(size - 1);
-	for (size_t i = 0; i < z->nptrs; i++) {
-		const struct zptr *p = &z->ptrs[i];
-		uint32_t s = p->hash & z->pmask;
+	z->npslots = (uint32_t)size;
+	if (b->npc)
+		qsort(b->pc, b->npc, sizeof(*b->pc), ptrc_cmp);
+	for (size_t i = 0; i < b->npc; i++) {
+		const struct ptrc *p = &b->pc[i];
+		uint32_t h = zone_ptr_hash(p->net, p->family, p->addr), s;
 
 		/* first registration of an address wins */
 		if (zone_find_ptr(z, p->net, p->family, p->addr))
 			continue;
-		while (z->pslots[s])
-			s = (s + 1) & z->pmask;
-		z->pslots[s] = (uint32_t)i + 1;
+		for (s = zslot_home(h, z->npslots); z->pslots[s]; s = zslot_next(s, z->npslots))
+			;
+		z->pslots[s] = ZSLOT_TAG(h) | (p->rec + 1);
+		z->nptrs++;
 	}
 	return 0;
 }
@@ -424,9 +469,12 @@ static int build(struct zbuild *b)
 	for (size_t i = 0; i < b->reg->nnets; i++)
 		if ((rc = net_get(b, b->reg->nets[i].name)) < 0)
 			return rc;
-	for (size_t i = 0; i < b->reg->nregs; i++)
-		if ((rc = reg_tuples(b, &b->reg->regs[i])) < 0)
+	for (size_t i = 0; i < b->reg->nregs; i++) {
+		dns_registry_get(b->reg, i, b->rb);
+		b->seq = (uint32_t)i + 1;
+		if ((rc = reg_tuples(b, &b->rb->r)) < 0)
 			return rc;
+	}
 	sort_tmp = b->tmp;
 	if (b->nt)
 		qsort(b->t, b->nt, sizeof(*b->t), tuple_cmp);
@@ -442,13 +490,18 @@ int dns_zone_build(const struct dns_registry *reg, const struct dns_zone_opts *o
 	int rc;
 
 	b.z = calloc(1, sizeof(*b.z));
-	if (!b.z)
+	b.rb = malloc(sizeof(*b.rb));
+	if (!b.z || !b.rb) {
+		free(b.z);
+		free(b.rb);
 		return plumb_err_set(err, ENOMEM, "out of memory");
+	}
 	b.z->ttl = opts ? opts->ttl : 0;
 	rc = build(&b);
+	free(b.rb);
 	free(b.tmp);
 	free(b.t);
-	free(b.ptrs);
+	free(b.pc);
 	if (rc < 0) {
 		dns_zone_free(b.z);
 		return plumb_err_set(err, -rc, "cannot build the DNS zone: %s", strerror(-rc));
@@ -465,13 +518,9 @@ void dns_zone_free(struct dns_zone *z)
 		free(z->net_names[i]);
 	free(z->net_names);
 	free(z->nets);
-	free(z->names);
+	free(z->w);
 	free(z->slots);
-	free(z->ptrs);
 	free(z->pslots);
-	free(z->a4);
-	free(z->a6);
-	free(z->srv);
 	free(z->arena);
 	free(z);
 }
@@ -480,19 +529,23 @@ void dns_zone_carry_rotation(struct dns_zone *z, const struct dns_zone *old)
 {
 	if (!old)
 		return;
-	for (size_t i = 0; i < old->nnames; i++) {
-		const struct zname *o = &old->names[i];
-		int net = dns_zone_net_index(z, old->net_names[o->net]);
-		const uint8_t *name = old->arena + o->name;
-		struct zname *n;
+	for (size_t off = 0; off < old->nw;) {
+		struct zrec o, n;
+		int net;
+		uint32_t *w;
 
-		if (net < 0)
+		zrec_read(old->w + off, &o);
+		off = (size_t)(o.srv + 2 * o.nsrv - old->w);
+		if (!o.rot || (net = dns_zone_net_index(z, old->net_names[o.net])) < 0)
 			continue;
-		n = zone_find(z, (uint16_t)net,
-			      zhash_final(zhash_bytes(ZHASH_INIT, name, o->len), (uint16_t)net), name,
-			      o->len);
-		if (n)
-			memcpy(n->rot, o->rot, sizeof(n->rot));
+		w = zone_find(z, (uint16_t)net,
+			      zhash_final(zhash_bytes(ZHASH_INIT, o.name, o.len), (uint16_t)net),
+			      o.name, o.len);
+		if (!w)
+			continue;
+		zrec_read(w, &n);
+		if (n.rot)
+			memcpy(n.rot, o.rot, 3 * sizeof(uint32_t));
 	}
 }
 
@@ -509,19 +562,22 @@ size_t dns_zone_names(const struct dns_zone *z)
 	return z->nnames;
 }
 
-struct zname *zone_find(struct dns_zone *z, uint16_t net, uint32_t hash, const uint8_t *name,
-			size_t len)
+uint32_t *zone_find(struct dns_zone *z, uint16_t net, uint32_t hash, const uint8_t *name,
+		    size_t len)
 {
-	for (uint32_t s = hash & z->mask;; s = (s + 1) & z->mask) {
-		uint32_t i = z->slots[s];
-		struct zname *n;
+	uint32_t tag = ZSLOT_TAG(hash), head = net | (uint32_t)len << 16;
 
-		if (!i)
+	for (uint32_t s = zslot_home(hash, z->nslots);; s = zslot_next(s, z->nslots)) {
+		uint32_t v = z->slots[s];
+		uint32_t *w;
+
+		if (!v)
 			return NULL;
-		n = &z->names[i - 1];
-		if (n->hash == hash && n->net == net && n->len == len &&
-		    !memcmp(z->arena + n->name, name, len))
-			return n;
+		if (ZSLOT_TAG_OF(v) != tag)
+			continue;
+		w = z->w + (v & ZSLOT_OFF_MASK) - 1;
+		if ((w[0] & 0xffffff) == head && !memcmp(w + 1, name, len))
+			return w;
 	}
 }
 
@@ -530,21 +586,34 @@ uint32_t zone_ptr_hash(uint16_t net, int family, const uint8_t *addr)
 	return zhash_final(zhash_bytes(ZHASH_INIT, addr, family == AF_INET ? 4 : 16), net);
 }
 
-const struct zptr *zone_find_ptr(const struct dns_zone *z, uint16_t net, int family,
-				 const uint8_t *addr)
+static bool rec_has_addr(const struct zrec *r, int family, const uint8_t *addr)
 {
-	uint32_t h = zone_ptr_hash(net, family, addr);
-	size_t alen = family == AF_INET ? 4 : 16;
+	if (family == AF_INET) {
+		for (uint16_t i = 0; i < r->na; i++)
+			if (!memcmp(&r->a4[i], addr, 4))
+				return true;
+		return false;
+	}
+	for (uint16_t i = 0; i < r->naaaa; i++)
+		if (!memcmp(r->a6 + 4 * i, addr, 16))
+			return true;
+	return false;
+}
 
-	for (uint32_t s = h & z->pmask;; s = (s + 1) & z->pmask) {
-		uint32_t i = z->pslots[s];
-		const struct zptr *p;
+uint32_t *zone_find_ptr(const struct dns_zone *z, uint16_t net, int family, const uint8_t *addr)
+{
+	uint32_t h = zone_ptr_hash(net, family, addr), tag = ZSLOT_TAG(h);
 
-		if (!i)
+	for (uint32_t s = zslot_home(h, z->npslots);; s = zslot_next(s, z->npslots)) {
+		uint32_t v = z->pslots[s];
+		struct zrec r;
+
+		if (!v)
 			return NULL;
-		p = &z->ptrs[i - 1];
-		if (p->hash == h && p->net == net && p->family == family &&
-		    !memcmp(p->addr, addr, alen))
-			return p;
+		if (ZSLOT_TAG_OF(v) != tag)
+			continue;
+		zrec_read(z->w + (v & ZSLOT_OFF_MASK) - 1, &r);
+		if (r.net == net && rec_has_addr(&r, family, addr))
+			return r.w;
 	}
 }

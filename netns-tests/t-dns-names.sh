@@ -87,6 +87,22 @@ list=$(h "$NETCTL" -j dns list)
 check_eq "nothing of the refused entries was stored" "" "$(echo "$list" | grep -E '"(bad|ghost|x)"')"
 check_eq "the ghost name does not resolve" "NXDOMAIN" "$(status pod3 ghost A)"
 
+# --- both UDP paths: io_uring (the default here) and --io epoll -------------
+uring_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'io_uring' || true; }
+check_eq "the daemon serves UDP through io_uring" "1" "$(uring_fds "$PID")"
+kill "$PID"
+for _ in $(seq 1 40); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+h "$PLUMB_BUILD/bin/plumb-dns" --daemon --io epoll --control "$PLUMB_DNS_SOCK" \
+	--state "$PLUMB_DNS_STATE" --pidfile "$D/epoll.pid"
+PID=$(cat "$D/epoll.pid")
+defer kill "$PID"
+check_eq "restarted with --io epoll: no ring" "0" "$(uring_fds "$PID")"
+check_eq "... and the same names from the state file" "10.1.0.2" "$(short pod3 es1 A)"
+check_eq "... aliases too" "100" "$(short pod3 +tcp many A | wc -l)"
+check_eq "... NXDOMAIN as before" "NXDOMAIN" "$(status pod3 nosuch A)"
+out=$(h "$PLUMB_BUILD/bin/plumb-dns" --io select 2>&1)
+check_match "an unknown --io is refused by name" "--io wants 'uring' or 'epoll', got 'select'" "$out"
+
 # --- a pod disappearing does not disturb the others ------------------------
 ip netns del "$(N pod2)"
 check_eq "pod1 still resolves after pod2's namespace is gone" "10.1.0.2" "$(short pod1 es1 A)"

@@ -240,14 +240,22 @@ static int cmd_network(struct srv *s, json_t *req, struct plumb_err *err)
 	return commit(s, err);
 }
 
-static void cmd_list(struct srv *s, json_t *reply)
+static int cmd_list(struct srv *s, json_t *reply, struct plumb_err *err)
 {
-	json_t *nets = json_array(), *entries = json_array(), *ls = json_array();
+	_cleanup_free_ struct dns_reg_buf *rb = malloc(sizeof(*rb));
+	json_t *nets, *entries, *ls;
 
+	if (!rb)
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	nets = json_array();
+	entries = json_array();
+	ls = json_array();
 	for (size_t i = 0; i < s->reg.nnets; i++)
 		json_array_append_new(nets, netjson_dump(&s->reg.nets[i]));
-	for (size_t i = 0; i < s->reg.nregs; i++)
-		json_array_append_new(entries, regjson_dump(&s->reg.regs[i]));
+	for (size_t i = 0; i < s->reg.nregs; i++) {
+		dns_registry_get(&s->reg, i, rb);
+		json_array_append_new(entries, regjson_dump(&rb->r));
+	}
 	for (struct listener *l = s->listeners; l; l = l->next) {
 		char buf[PLUMB_IP_STRLEN];
 		json_t *o = json_pack("{s:s, s:i}", "address",
@@ -266,6 +274,7 @@ static void cmd_list(struct srv *s, json_t *reply)
 	json_object_set_new(reply, "listeners", ls);
 	json_object_set_new(reply, "names", json_integer((json_int_t)dns_zone_names(s->zone)));
 	json_object_set_new(reply, "upstreams", json_integer((json_int_t)s->nup));
+	return 0;
 }
 
 static json_t *handle(struct srv *s, const char *line)
@@ -292,7 +301,7 @@ static json_t *handle(struct srv *s, const char *line)
 	else if (!strcmp(cmd, "network"))
 		r = cmd_network(s, req, &err);
 	else if (!strcmp(cmd, "list"))
-		cmd_list(s, reply);
+		r = cmd_list(s, reply, &err);
 	else
 		r = plumb_err_set(&err, EINVAL, "unknown cmd '%s' (register, unregister, network, "
 						"list, ping)",

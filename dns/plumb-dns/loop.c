@@ -36,6 +36,19 @@ void srv_epoll_del(struct srv *s, struct ev *ev)
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, ev->fd, NULL);
 }
 
+int srv_udp_watch(struct srv *s, struct listener *l)
+{
+	return s->uring ? uring_udp_watch(s, l) : srv_epoll_add(s, &l->udp, EPOLLIN);
+}
+
+void srv_udp_unwatch(struct srv *s, struct listener *l)
+{
+	if (s->uring)
+		uring_udp_unwatch(s, l);
+	else
+		srv_epoll_del(s, &l->udp);
+}
+
 static void on_signal(struct srv *s)
 {
 	struct signalfd_siginfo si;
@@ -50,7 +63,7 @@ static void on_signal(struct srv *s)
 	}
 }
 
-static void dispatch(struct srv *s, struct ev *ev, uint32_t events)
+void srv_dispatch(struct srv *s, struct ev *ev, uint32_t events)
 {
 	switch (ev->kind) {
 	case EV_UDP: udp_readable(s, ev->owner); break;
@@ -63,26 +76,35 @@ static void dispatch(struct srv *s, struct ev *ev, uint32_t events)
 	}
 }
 
+long srv_tick(struct srv *s)
+{
+	long now = srv_now_ms(), wait, f;
+
+	if (now >= s->next_check_ms) {
+		listeners_check(s);
+		tcp_expire(s, now);
+		upstreams_refresh(s, false);
+		s->next_check_ms = now + CHECK_INTERVAL_MS;
+	}
+	wait = s->next_check_ms - now;
+	if (s->fwds && (f = fwd_expire(s, now)) >= 0 && f < wait)
+		wait = f;
+	return wait < 0 ? 0 : wait;
+}
+
 void srv_run(struct srv *s)
 {
 	struct epoll_event evs[64];
 
 	s->next_check_ms = srv_now_ms() + CHECK_INTERVAL_MS;
+	if (s->uring) {
+		uring_run(s);
+		return;
+	}
 	while (!s->stop) {
-		long now = srv_now_ms(), wait = s->next_check_ms - now, f;
-		int n;
+		int n = epoll_wait(s->epfd, evs, ARRAY_SIZE(evs), (int)srv_tick(s));
 
-		if (s->fwds && (f = fwd_expire(s, now)) >= 0 && f < wait)
-			wait = f;
-		n = epoll_wait(s->epfd, evs, ARRAY_SIZE(evs), wait < 0 ? 0 : (int)wait);
 		for (int i = 0; i < n; i++)
-			dispatch(s, evs[i].data.ptr, evs[i].events);
-		now = srv_now_ms();
-		if (now >= s->next_check_ms) {
-			listeners_check(s);
-			tcp_expire(s, now);
-			upstreams_refresh(s, false);
-			s->next_check_ms = now + CHECK_INTERVAL_MS;
-		}
+			srv_dispatch(s, evs[i].data.ptr, evs[i].events);
 	}
 }

@@ -14,6 +14,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -39,6 +40,8 @@ static void usage(FILE *f)
 		"  --ttl N              TTL of local answers [10]\n"
 		"  --timeout-ms N       per-upstream timeout [1500]\n"
 		"  --pidfile PATH       write our PID here\n"
+		"  --io uring|epoll     UDP path: io_uring (falls back to epoll when the\n"
+		"                       kernel cannot) or plain epoll [uring]\n"
 		"  --daemon             go to the background once serving\n"
 		"  --log PATH           with --daemon: log here instead of nowhere\n");
 }
@@ -70,6 +73,7 @@ static int parse_args(int argc, char **argv, struct srv_opts *o, struct cli *cli
 		{"ttl", required_argument, NULL, 't'},	   {"timeout-ms", required_argument, NULL, 'T'},
 		{"pidfile", required_argument, NULL, 'P'}, {"daemon", no_argument, NULL, 'd'},
 		{"log", required_argument, NULL, 'L'},	   {"help", no_argument, NULL, 'h'},
+		{"io", required_argument, NULL, 'I'},
 		{0},
 	};
 	unsigned long v;
@@ -83,6 +87,14 @@ static int parse_args(int argc, char **argv, struct srv_opts *o, struct cli *cli
 		case 'P': o->pidfile = optarg; break;
 		case 'd': cli->daemon = true; break;
 		case 'L': cli->log = optarg; break;
+		case 'I':
+			if (strcmp(optarg, "uring") && strcmp(optarg, "epoll")) {
+				fprintf(stderr, "plumb-dns: --io wants 'uring' or 'epoll', got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->no_uring = !strcmp(optarg, "epoll");
+			break;
 		case 'l':
 			if (o->nlisten >= ARRAY_SIZE(o->listen)) {
 				fprintf(stderr, "plumb-dns: too many --listen\n");
@@ -196,6 +208,13 @@ static int setup(struct srv *s, struct plumb_err *err)
 	s->udp = udp_batch_new();
 	if (!s->udp)
 		return plumb_err_set(err, ENOMEM, "out of memory");
+	if (!s->o.no_uring) {
+		struct plumb_err uerr = {0};
+
+		if ((r = uring_init(s, &uerr)) < 0)
+			log_info("io_uring unavailable (%s): serving UDP with epoll",
+				 plumb_err_msg(&uerr, r));
+	}
 	upstreams_refresh(s, true);
 	if ((r = ctl_open(s, err)) < 0)
 		return r;
@@ -205,13 +224,18 @@ static int setup(struct srv *s, struct plumb_err *err)
 	if ((r = state_load(s, err)) < 0)
 		return r;
 	/* a pod that vanished while we were down is not a reason to stop */
-	return srv_apply(s, err);
+	r = srv_apply(s, err);
+	/* the parsed state file is freed: give its pages back (the query path
+	 * allocates nothing, so nothing would reuse them) */
+	malloc_trim(0);
+	return r;
 }
 
 static void teardown(struct srv *s)
 {
 	fwd_free_all(s);
 	listeners_free(s);
+	uring_free(s); /* after the listeners: their receives are cancelled */
 	while (s->conns)
 		tcp_close(s, s->conns);
 	ctl_close_all(s);

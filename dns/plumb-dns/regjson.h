@@ -10,9 +10,9 @@
 /* Room for one parsed registration; strings are borrowed from the JSON. */
 struct regbuf {
 	struct dns_reg r;
-	char *aliases[256];
-	struct plumb_ip addrs[1024];
-	struct dns_port ports[64];
+	char *aliases[DNS_REG_ALIASES_MAX];
+	struct plumb_ip addrs[DNS_REG_ADDRS_MAX];
+	struct dns_port ports[DNS_REG_PORTS_MAX];
 };
 
 /* {"network","id","name","aliases":[],"addresses":[],"netns"} for containers;

@@ -26,6 +26,7 @@
 #define SRV_MAX_FWD 1024
 #define SRV_UDP_BATCH 16
 #define SRV_RECV_SIZE 1500 /* a query bigger than this is cut and gets FORMERR */
+#define SRV_UDP_RCVBUF (1 << 20) /* per UDP listener, see bound_socket */
 
 enum ev_kind {
 	EV_UDP,
@@ -59,6 +60,7 @@ struct listener {
 	size_t nnets;
 	struct plumb_cidr allowed[4];  /* gateway listeners: who may ask */
 	size_t nallowed;
+	struct urecv *urecv;	/* io_uring: its multishot receive, or NULL */
 	struct listener *next;
 };
 
@@ -119,6 +121,7 @@ struct srv_opts {
 	size_t nupstreams;	/* configured; 0: from resolv_conf */
 	const char *listen[8];	/* ADDR[@net,net] */
 	size_t nlisten;
+	bool no_uring;		/* --io epoll */
 };
 
 struct srv {
@@ -140,6 +143,7 @@ struct srv {
 	struct timespec resolv_mtime;
 	long next_check_ms;
 	struct udp_batch *udp;
+	struct uring *uring;	/* NULL: the epoll loop serves UDP too */
 	uint8_t out[SRV_UDP_BATCH * DNS_UDP_MAX]; /* UDP: one slice per batched reply; TCP: all */
 };
 
@@ -148,6 +152,9 @@ long srv_now_ms(void);
 void srv_run(struct srv *s);
 int srv_epoll_add(struct srv *s, struct ev *ev, uint32_t events);
 void srv_epoll_del(struct srv *s, struct ev *ev);
+/* Start/stop serving a listener's UDP socket (epoll, or io_uring). */
+int srv_udp_watch(struct srv *s, struct listener *l);
+void srv_udp_unwatch(struct srv *s, struct listener *l);
 
 /* listen.c */
 int listener_add_static(struct srv *s, const char *spec, struct plumb_err *err);
@@ -163,7 +170,23 @@ void listeners_check(struct srv *s);
 struct listener *listener_by_serial(struct srv *s, uint64_t serial);
 void listeners_free(struct srv *s);
 void udp_readable(struct srv *s, struct listener *l);
+/* One UDP query from a client of l: the reply's length in out (0: nothing to
+ * send now: dropped, refused to outsiders, or forwarded). */
+size_t udp_answer(struct srv *s, struct listener *l, const uint8_t *pkt, size_t len,
+		  const struct sockaddr_storage *from, socklen_t fromlen, uint8_t *out, size_t outcap);
 struct udp_batch *udp_batch_new(void);
+
+/* uring.c: the UDP path on io_uring (one io_uring_enter per wake-up). */
+/* 0, or -errno when this kernel cannot (the epoll loop serves then). */
+int uring_init(struct srv *s, struct plumb_err *err);
+void uring_run(struct srv *s);
+int uring_udp_watch(struct srv *s, struct listener *l);
+void uring_udp_unwatch(struct srv *s, struct listener *l);
+void uring_free(struct srv *s);
+/* The housekeeping both loops run every CHECK_INTERVAL_MS; returns the
+ * epoll_wait timeout until the next thing due. */
+long srv_tick(struct srv *s);
+void srv_dispatch(struct srv *s, struct ev *ev, uint32_t events);
 
 /* tcp.c */
 void tcp_accept(struct srv *s, struct listener *l);

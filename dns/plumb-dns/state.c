@@ -212,14 +212,20 @@ int state_save(struct srv *s, struct plumb_err *err)
 {
 	_cleanup_json_ json_t *root = json_object(), *nets = json_array(), *entries = json_array();
 	_cleanup_free_ char *text = NULL, *dir = NULL;
+	_cleanup_free_ struct dns_reg_buf *rb = NULL;
 	int r;
 
 	if (!s->o.state)
 		return 0;
+	rb = malloc(sizeof(*rb));
 	for (size_t i = 0; i < s->reg.nnets; i++)
 		json_array_append_new(nets, netjson_dump(&s->reg.nets[i]));
-	for (size_t i = 0; i < s->reg.nregs; i++)
-		json_array_append_new(entries, regjson_dump(&s->reg.regs[i]));
+	if (!rb)
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->reg.nregs; i++) {
+		dns_registry_get(&s->reg, i, rb);
+		json_array_append_new(entries, regjson_dump(&rb->r));
+	}
 	json_object_set_new(root, "version", json_integer(1));
 	json_object_set(root, "networks", nets);
 	json_object_set(root, "entries", entries);
