@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <linux/net_namespace.h>
 #include <string.h>
+#include <sys/resource.h>
 
-#define SHOW_MAX_NS 256
 
 struct shown {
 	struct netctl_ns ns;
@@ -201,6 +201,23 @@ static void show_free(struct shown *v, int n)
 	free(v);
 }
 
+/* Each namespace shown holds four descriptors (the namespace, a duplicate,
+ * the rtnetlink sockets) while the veth peers are matched, so a node with many pods
+ * needs more than the usual soft limit of 1024: raise it to the hard limit. */
+static size_t show_max_ns(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 256;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return 256;
+	}
+	return rl.rlim_cur > 64 ? (size_t)(rl.rlim_cur - 32) / 4 : 0;
+}
+
 static bool listed(const struct netctl_strv *only, const char *name)
 {
 	for (size_t i = 0; i < only->n; i++)
@@ -216,16 +233,19 @@ static int show_collect(const struct netctl_strv *only, struct shown **out, int 
 			struct plumb_err *err)
 {
 	char **names = NULL;
+	size_t max = show_max_ns();
 	struct shown *v;
 	int n = 0, nnames, r;
 
 	nnames = netns_list(&names, err);
 	if (nnames < 0)
 		return nnames;
-	if (1 + only->n + (size_t)nnames > SHOW_MAX_NS) {
+	if (1 + only->n + (size_t)nnames > max) {
 		netns_list_free(names);
-		return plumb_err_set(err, E2BIG, "netctl show: more than %d namespaces",
-				     SHOW_MAX_NS);
+		return plumb_err_set(err, E2BIG,
+				     "netctl show: %zu namespaces, more than the %zu the open-file "
+				     "limit allows",
+				     1 + only->n + (size_t)nnames, max);
 	}
 	v = calloc(1 + only->n + (size_t)nnames, sizeof(*v));
 	if (!v) {
@@ -245,8 +265,18 @@ static int show_collect(const struct netctl_strv *only, struct shown **out, int 
 	for (int i = 0; r >= 0 && i < nnames; i++) {
 		if (!strcmp(names[i], v[0].ns.name) || listed(only, names[i]))
 			continue;
-		/* Vanished since the listing, or not a namespace: nothing to show. */
-		if (show_open(&v[n], names[i], NULL) < 0) {
+		/* Vanished since the listing, or not a namespace: nothing to show.
+		 * Out of descriptors is an error, never a namespace left out. */
+		struct plumb_err e2 = {0};
+		int r2 = show_open(&v[n], names[i], &e2);
+
+		if (r2 == -EMFILE || r2 == -ENFILE) {
+			show_free_one(&v[n]);
+			*err = e2;
+			r = r2;
+			break;
+		}
+		if (r2 < 0) {
 			show_free_one(&v[n]);
 			continue;
 		}

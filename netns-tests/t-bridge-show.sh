@@ -113,6 +113,21 @@ check_fails "the route is gone" sh -c "ip -n $(N pod1) route | grep -q 10.32.0.0
 check "addr del" nc addr del 10.31.9.2/24 --dev eth0 --ns "$(N pod1)"
 check_fails "the address is gone" sh -c "ip -n $(N pod1) addr | grep -q 10.31.9.2"
 
+# --- a node with more pods than a soft limit of 1024 open files would allow
+# (four descriptors per namespace while peers are matched): 400 namespaces,
+# fewer if the hard limit is low.
+hard=$(ulimit -Hn)
+count=400
+[ "$hard" != unlimited ] && [ $(((hard - 32) / 4 - 8)) -lt $count ] && count=$(((hard - 32) / 4 - 8))
+many=()
+for i in $(seq "$count"); do many+=("m$i"); done
+ns_add "${many[@]}"
+out=$(ulimit -Sn 1024 && nsx host "$NETCTL" -j show 2>&1); jq -e . >/dev/null 2>&1 <<<"$out" || echo "  netctl show said: ${out:0:300}"
+check_eq "show with $count more namespaces lists them all" \
+	"$(ip netns list | grep -c "^$P-")" "$(jq 'length' <<<"$out" 2>/dev/null)"
+check_eq "and still finds pod1's peer in the host namespace" "$P-host" \
+	"$(jq -r --arg n "$P-pod1" '.[] | select(.name==$n) | .links[] | select(.ifname=="eth0") | .peer.netns' <<<"$out" 2>/dev/null)"
+
 # --- help
 check_match "netctl help lists the verbs" "bridge.*veth.*addr.*route.*show" "$("$NETCTL" help | tr '\n' ' ')"
 check_match "netctl veth help" "netctl veth add --ns NS" "$("$NETCTL" veth help)"
