@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 struct etcd_src {
@@ -28,14 +27,6 @@ struct etcd_src {
 	struct svc_names touched;
 	bool relist;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int on_watch(void *arg, const struct etcd_watch_update *u)
 {
@@ -115,34 +106,14 @@ static int relist(struct etcd_src *s, struct plumb_err *err)
 
 static void sync_touched(struct etcd_src *s, bool all, double t0, const char *why)
 {
-	struct svc_names problems = {0};
-	struct svc_sync_stats st = {0};
-	struct plumb_err err = {0};
-	int r;
-
-	r = all ? svc_engine_sync_all(s->e, &problems, &st, &err)
-		: svc_engine_sync(s->e, &s->touched, &problems, &st, &err);
-	if (r < 0 && !all) {
-		/* The table changed under us (the engine re-read it): resync all. */
-		log_warn("%s: %s; resyncing everything", why, plumb_err_msg(&err, r));
-		plumb_err_clear(&err);
-		r = svc_engine_sync_all(s->e, &problems, &st, &err);
-	}
-	for (size_t i = 0; i < problems.n; i++)
-		log_warn("%s", problems.v[i]);
-	if (r < 0)
-		log_error("%s: %s", why, plumb_err_msg(&err, r));
-	else
-		log_info("%s: %zu service%s, +%zu -%zu elements, %.3f ms", why, st.services,
-			 st.services == 1 ? "" : "s", st.added, st.deleted, now_ms() - t0);
-	svc_names_free(&problems);
+	svc_sync_and_log(s->e, &s->touched, all, t0, why);
 	svc_names_free(&s->touched);
 }
 
 static int etcd_loop(struct etcd_src *s, int sfd)
 {
 	struct plumb_err err = {0};
-	double t0 = now_ms();
+	double t0 = svc_now_ms();
 	int r;
 
 	for (;;) {
@@ -159,7 +130,7 @@ static int etcd_loop(struct etcd_src *s, int sfd)
 			}
 			hup = true;
 		}
-		t0 = now_ms();
+		t0 = svc_now_ms();
 		r = etcd_watch_dispatch(s->watch, &err);
 		if (r < 0)
 			log_warn("etcd: %s", plumb_err_msg(&err, r));
@@ -186,7 +157,7 @@ int svc_run_etcd(struct svc_engine *e, const char *urls, const char *prefix, int
 	struct etcd_config cfg = {0};
 	struct etcd_src s = {.e = e, .prefix = prefix};
 	struct plumb_err err = {0};
-	double t0 = now_ms();
+	double t0 = svc_now_ms();
 	char *buf = strdup(urls);
 	int r;
 

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 struct opts {
@@ -74,42 +73,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Program the touched services (all of them when all is set), log the result. */
-static int sync_and_log(struct svc_engine *e, struct svc_names *touched, bool all, double t0,
-			const char *why)
-{
-	struct svc_names problems = {0};
-	struct svc_sync_stats st = {0};
-	struct plumb_err err = {0};
-	int r;
-
-	r = all ? svc_engine_sync_all(e, &problems, &st, &err)
-		: svc_engine_sync(e, touched, &problems, &st, &err);
-	if (r < 0 && !all) {
-		/* The table changed under us (the engine re-read it): resync all. */
-		log_warn("%s: %s; resyncing everything", why, plumb_err_msg(&err, r));
-		plumb_err_clear(&err);
-		r = svc_engine_sync_all(e, &problems, &st, &err);
-	}
-	for (size_t i = 0; i < problems.n; i++)
-		log_warn("%s", problems.v[i]);
-	if (r < 0)
-		log_error("%s: %s", why, plumb_err_msg(&err, r));
-	else
-		log_info("%s: %zu service%s, +%zu -%zu elements, %.3f ms", why, st.services,
-			 st.services == 1 ? "" : "s", st.added, st.deleted, now_ms() - t0);
-	svc_names_free(&problems);
-	return r;
-}
-
 static int open_signals(void)
 {
 	sigset_t set;
@@ -128,7 +91,7 @@ static int run_dir(struct svc_engine *e, const char *path, int sfd)
 	struct svc_dir *d = NULL;
 	struct plumb_err err = {0};
 	struct svc_names touched = {0};
-	double t0 = now_ms();
+	double t0 = svc_now_ms();
 	int r;
 
 	r = svc_dir_open(path, &d, &err);
@@ -140,7 +103,7 @@ static int run_dir(struct svc_engine *e, const char *path, int sfd)
 		return r;
 	}
 	/* The start is a full resync: what the kernel has and nobody wants goes. */
-	sync_and_log(e, &touched, true, t0, "initial sync");
+	svc_sync_and_log(e, &touched, true, t0, "initial sync");
 	svc_names_free(&touched);
 	for (;;) {
 		struct pollfd p[2] = {{svc_dir_fd(d), POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -158,25 +121,25 @@ static int run_dir(struct svc_engine *e, const char *path, int sfd)
 				r = 0;
 				break;
 			}
-			t0 = now_ms();
+			t0 = svc_now_ms();
 			r = svc_engine_reload(e, &err);
 			if (r >= 0)
 				r = svc_dir_load_all(d, svc_engine_store(e), &touched, &err);
 			if (r < 0)
 				log_error("SIGHUP: %s", plumb_err_msg(&err, r));
 			else
-				sync_and_log(e, &touched, true, t0, "SIGHUP resync");
+				svc_sync_and_log(e, &touched, true, t0, "SIGHUP resync");
 			svc_names_free(&touched);
 		}
 		if (p[0].revents) {
-			t0 = now_ms();
+			t0 = svc_now_ms();
 			r = svc_dir_read_events(d, svc_engine_store(e), &touched, &err);
 			if (r == 1) /* inotify overflowed: read everything */
 				r = svc_dir_load_all(d, svc_engine_store(e), &touched, &err);
 			if (r < 0)
 				log_error("%s", plumb_err_msg(&err, r));
 			else if (touched.n)
-				sync_and_log(e, &touched, false, t0, "change");
+				svc_sync_and_log(e, &touched, false, t0, "change");
 			svc_names_free(&touched);
 		}
 	}

@@ -7,6 +7,7 @@
 #define PLUMB_SVC_DAEMON_H
 
 #include "common/err.h"
+#include <stdbool.h>
 #include "svc/svc.h"
 
 /* ---- directory source: one object (or List) per *.json file, inotify ---- */
@@ -30,6 +31,16 @@ int svc_dir_read_events(struct svc_dir *d, struct svc_store *s, struct svc_names
  * objects are logged by name and field. */
 int svc_source_update(struct svc_store *s, const char *source, const char *text, size_t len,
 		      struct svc_names *touched);
+
+/* ---- syncing (sync.c) ---- */
+
+/* CLOCK_MONOTONIC in milliseconds, for the log's timings. */
+double svc_now_ms(void);
+/* Program the touched services (all of them when all is set; all of them too
+ * if the table changed under the engine) and log one line: the count, the
+ * elements added and deleted, and the time since t0. */
+int svc_sync_and_log(struct svc_engine *e, const struct svc_names *touched, bool all, double t0,
+		     const char *why);
 
 /* ---- etcd source: every key under prefix holds an object or a List ---- */
 
