@@ -154,6 +154,24 @@ static int pick_rule(struct nat_batch *b, bool nodeport, uint32_t k)
 	return send_rule(b, r, rc, chain);
 }
 
+/* R0 . R1 = the svc-aff key of the packet's frontend: its id without the
+ * class and endpoint-count bits (so affinity survives an endpoint-count
+ * change), then the client's address. orig: the frontend from conntrack's
+ * original tuple (the packet is already DNATed). The rule that looks entries
+ * up and the one that records them must build the same key. */
+static int affinity_key(struct nftnl_rule *r, bool nodeport, bool orig)
+{
+	int rc = orig ? load_orig_key(r, nodeport) : load_key(r, nodeport);
+
+	if (!rc)
+		rc = nat_e_lookup(r, ids_set(nodeport), R(0), R(0), false);
+	if (!rc)
+		rc = mask_r0(r, ~0xfffu);
+	if (!rc)
+		rc = nat_e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R(1));
+	return rc;
+}
+
 /* Affinity: a remembered endpoint that still belongs to the frontend wins;
  * one that no longer does is forgotten (then numgen picks afresh). */
 static int affinity_rules(struct nat_batch *b, const char *chain, bool nodeport)
@@ -164,13 +182,7 @@ static int affinity_rules(struct nat_batch *b, const char *chain, bool nodeport)
 
 		if (!r)
 			return -ENOMEM;
-		rc = load_key(r, nodeport);
-		if (!rc)
-			rc = nat_e_lookup(r, ids_set(nodeport), R(0), R(0), false);
-		if (!rc)
-			rc = mask_r0(r, ~0xfffu);
-		if (!rc)
-			rc = nat_e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R(1));
+		rc = affinity_key(r, nodeport, false);
 		if (!rc)
 			rc = nat_e_lookup(r, "svc-aff", R(0), R(1), false);
 		if (!rc)
@@ -312,13 +324,7 @@ int nat_svc_class_rules(struct nat_batch *b, const struct nat_svc_class *c)
 
 		if (!r)
 			return -ENOMEM;
-		rc = load_orig_key(r, np);
-		if (!rc)
-			rc = nat_e_lookup(r, ids_set(np), R(0), R(0), false);
-		if (!rc)
-			rc = mask_r0(r, ~0xfffu);
-		if (!rc)
-			rc = nat_e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R(1));
+		rc = affinity_key(r, np, true);
 		if (!rc)
 			rc = nat_e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, R(2));
 		if (!rc)
