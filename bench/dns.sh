@@ -14,8 +14,13 @@
 #   [pb-dnsb-pod-$$]  lo only: 127.0.0.11:53 is plumb-dns's socket made in here;
 #                     dnsperf for plumb-dns runs here, like a container asking.
 #
+# The floor (PEERS entry "floor"): bench/dns/udp-echo, which answers each query with
+# the query itself and does nothing else, on 127.0.0.11 in a namespace of its own,
+# loaded exactly like the servers. Its CPU per query is the kernel's cost of one UDP
+# query in and one reply out on this machine: no server can go below it.
+#
 # Then private memory with 100,000 names (plumb-dns and dnsmasq; MEM100K=0 skips it).
-# Usage: bench/dns.sh   (env: PEERS="plumb dnsmasq aardvark" SECS=10 RATE=20000 REPS=3
+# Usage: bench/dns.sh   (env: PEERS="plumb dnsmasq aardvark floor" SECS=10 RATE=20000 REPS=3
 #                        CLIENTS=4 MEM100K=1 OUT=bench/results/dns-<stamp> PLUMB_BUILD=build)
 # Needs root, dnsperf, dig, dnsmasq; aardvark-dns optional (Debian: aardvark-dns).
 set -euo pipefail
@@ -23,10 +28,10 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 LIB="$HERE/dns"
 BUILD="${PLUMB_BUILD:-$ROOT/build}"
-PEERS="${PEERS:-plumb dnsmasq aardvark}"
+PEERS="${PEERS:-plumb dnsmasq aardvark floor}"
 SECS="${SECS:-10}"; RATE="${RATE:-20000}"; REPS="${REPS:-3}"; CLIENTS="${CLIENTS:-4}"
 OUT="${OUT:-$ROOT/bench/results/dns-$(date +%Y%m%d-%H%M%S)}"
-LAB="pb-dnsb-lab-$$"; POD="pb-dnsb-pod-$$"
+LAB="pb-dnsb-lab-$$"; POD="pb-dnsb-pod-$$"; FLOOR="pb-dnsb-floor-$$"
 DATA="$OUT/data"; RUN="$OUT/run"
 AARDVARK="${AARDVARK:-$(command -v aardvark-dns || ls /usr/lib/podman/aardvark-dns /usr/libexec/podman/aardvark-dns 2>/dev/null | head -1 || true)}"
 [[ $(id -u) == 0 ]] || { echo "bench/dns.sh needs root (namespaces)" >&2; exit 1; }
@@ -40,7 +45,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	sleep 0.3
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	ip netns del "$LAB" 2>/dev/null; ip netns del "$POD" 2>/dev/null
+	ip netns del "$LAB" 2>/dev/null; ip netns del "$POD" 2>/dev/null; ip netns del "$FLOOR" 2>/dev/null
 	rm -rf "/etc/netns/$LAB"
 }
 trap cleanup EXIT
@@ -156,6 +161,15 @@ for peer in $PEERS; do
 		check "$LAB" 10.202.0.1 ".dns.podman" 10.202.0.250; check "$LAB" 10.202.0.1 "" 10.202.0.250
 		bench aardvark-fqdn "$LAB" 10.202.0.1 "$DATA/queries-fqdn.txt" "$SPID" 10.202.0.250
 		bench aardvark-bare "$LAB" 10.202.0.1 "$DATA/queries-bare.txt" "$SPID" 10.202.0.250
+		;;
+	floor)
+		gcc -O2 -Wall -Wextra -Werror -o "$RUN/udp-echo" "$LIB/udp-echo.c"
+		ip netns add "$FLOOR"; ip -n "$FLOOR" link set lo up
+		ip netns exec "$FLOOR" "$RUN/udp-echo" 127.0.0.11 &
+		SPID=$!; PIDS+=("$SPID")
+		wait_ready "$FLOOR" 127.0.0.11 c0001
+		bench floor-fqdn "$FLOOR" 127.0.0.11 "$DATA/queries-fqdn.txt" "$SPID"
+		bench floor-bare "$FLOOR" 127.0.0.11 "$DATA/queries-bare.txt" "$SPID"
 		;;
 	*) echo "unknown peer $peer"; continue ;;
 	esac
