@@ -77,6 +77,8 @@ spawn=$(fl .floor.spawn) vdel=$(fl .floor.veth_del)
 echo
 printf '%-34s %10.2f   (spawn an empty static binary; 2 per chain)\n' "floor: process spawn" "$spawn"
 printf '%-34s %10.2f   (RTM_DELLINK of a bridged veth, kernel only)\n' "floor: kernel veth delete" "$vdel"
+printf '%-34s %10.2f   (of which until the kernel announces the pair gone;\n' "  ...pair unregistered after" "$(fl .floor.veth_gone)"
+printf '%-34s %10s    the rest is its RCU wait before it lets the caller go)\n' "" ""
 printf '%-34s %10.2f   (chain ADD median - 2 spawns)\n' "plumb's own chain ADD" \
 	"$(echo "$(fl .chain_add.median) - 2 * $spawn" | bc -l)"
 printf '%-34s %10.2f   (chain DEL median - 2 spawns - veth delete)\n' "plumb's own chain DEL" \
