@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netlink/route/link/inet6.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,23 @@ int plumb_link_set_alias(struct plumb_nl *nl, int ifindex, const char *alias, st
 		return plumb_err_set(err, ENOMEM, "out of memory");
 	rtnl_link_set_ifalias(ch, alias);
 	return link_change(nl, ifindex, ch, "set alias", err);
+}
+
+int plumb_link_set_no_ipv6_ll(struct plumb_nl *nl, int ifindex, struct plumb_err *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *ch = rtnl_link_alloc();
+	int r;
+
+	if (!ch)
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	if ((r = rtnl_link_inet6_set_addr_gen_mode(ch, IN6_ADDR_GEN_MODE_NONE)) < 0)
+		return plumb_err_set(err, ENOMEM, "addrgenmode: %s", nl_geterror(r));
+	r = link_change(nl, ifindex, ch, "set IPv6 addrgenmode none", err);
+	if (r == -EAFNOSUPPORT) { /* booted with ipv6.disable=1 */
+		plumb_err_clear(err);
+		return 0;
+	}
+	return r;
 }
 
 int plumb_link_move(struct plumb_nl *nl, int ifindex, int nsfd, const char *new_name,

@@ -47,6 +47,12 @@ int plumb_link_set_mtu(struct plumb_nl *nl, int ifindex, unsigned mtu, struct pl
 int plumb_link_set_master(struct plumb_nl *nl, int ifindex, int master, struct plumb_err *err);
 int plumb_link_set_alias(struct plumb_nl *nl, int ifindex, const char *alias,
 			 struct plumb_err *err);
+/* No IPv6 link-local address on this link (addrgenmode none), and so none of
+ * its DAD, router solicitations or MLD reports; set it before the link gets
+ * its carrier. A netlink attribute, unlike the disable_ipv6 sysctl, whose
+ * /proc/sys lookup slows down as namespaces multiply. IPv6 not in the kernel
+ * at all: nothing to do, 0. */
+int plumb_link_set_no_ipv6_ll(struct plumb_nl *nl, int ifindex, struct plumb_err *err);
 
 /* Move a link into the namespace nsfd, renamed to new_name when not NULL. */
 int plumb_link_move(struct plumb_nl *nl, int ifindex, int nsfd, const char *new_name,

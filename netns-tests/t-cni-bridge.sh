@@ -19,15 +19,16 @@ DATA=$(mktemp -d)
 defer rm -rf "$DATA"
 ns() { echo "/run/netns/$P-$1"; }
 
-# list [EXTRA-BRIDGE-KEYS [RANGES]]: the conflist under test
+# list [EXTRA-BRIDGE-KEYS [RANGES [ROUTES]]]: the conflist under test
 list() {
 	local extra=${1:+,$1}
 	local ranges=${2:-'[[{"subnet":"10.77.0.0/24"}],[{"subnet":"fd00:77::/64"}]]'}
+	local routes=${3:-'[{"dst":"0.0.0.0/0"},{"dst":"::/0"}]'}
 	printf '{"cniVersion":"1.0.0","name":"t","plugins":[
  {"type":"bridge","bridge":"br-t","isGateway":true,"ipMasq":true%s,
   "ipam":{"type":"host-local","dataDir":"%s","ranges":%s,
-          "routes":[{"dst":"0.0.0.0/0"},{"dst":"::/0"}]}},
- {"type":"portmap","capabilities":{"portMappings":true}}]}' "$extra" "$DATA" "$ranges"
+          "routes":%s}},
+ {"type":"portmap","capabilities":{"portMappings":true}}]}' "$extra" "$DATA" "$ranges" "$routes"
 }
 L=$(list)
 leases() { ls "$DATA/t" 2>/dev/null | grep -v -e lock -e last_reserved | sort | tr '\n' ' '; }
@@ -53,6 +54,12 @@ check "pod1 pings pod2 (IPv6, no DAD wait)" nsx pod1 ping -6 -c 1 -W 2 "$B2"
 check "pod1 pings its gateway" nsx pod1 ping -c 1 -W 2 10.77.0.1
 check "pod1 reaches the outside, masqueraded" nsx pod1 ping -c 1 -W 2 192.0.2.2
 check_eq "IPv6 DAD is off on eth0" 0 "$(nsx pod1 sysctl -n net.ipv6.conf.eth0.accept_dad)"
+check_match "a dual-stack pod keeps its IPv6 link-local address" "inet6 fe80::" \
+	"$(ip -n "$P-pod1" -6 -o addr show dev eth0)"
+check_eq "the host end, a bridge port, makes no IPv6 link-local (the pods' IPv6 still passes)" "" \
+	"$(ip -n "$P-node" -6 -o addr show dev "$(host_end "$R1")" 2>&1)"
+check_eq "so the node's IPv6 table holds no link-local route of a host end" "" \
+	"$(ip -n "$P-node" -6 route show table all dev "$(host_end "$R1")" 2>&1 | grep fe80)"
 check_eq "leases in host-local's format" "$(printf 'c1\r\neth0')" "$(cat "$DATA/t/$A1")"
 check_eq "ip_forward is on in the node" 1 "$(nsx node sysctl -n net.ipv4.ip_forward)"
 check "CHECK passes on the real state" cni_list node "$CNI_DIR" CHECK c1 eth0 "$(ns pod1)" "$L" null "$R1"
@@ -118,6 +125,17 @@ nsx pod1 ip neigh flush dev eth0
 check_fails "macspoofchk: with a forged MAC it cannot" nsx pod1 ping -c 1 -W 2 10.81.0.1
 cni_list node "$CNI_DIR" DEL m1 eth0 "$(ns pod1)" "$(list "$M")" null "$R" >/dev/null
 check_eq "macspoofchk: DEL removes the check" 0 "$(plumb_elems)"
+V4='[[{"subnet":"10.82.0.0/24"}]]'
+R=$(cni_list node "$CNI_DIR" ADD v1 eth0 "$(ns pod1)" "$(list '"bridge":"br-4"' "$V4" '[{"dst":"0.0.0.0/0"}]')")
+check_match "an IPv4-only pod's eth0 makes no IPv6 link-local (Docker turns IPv6 off there)" \
+	"addrgenmode none" "$(ip -n "$P-pod1" -d link show dev eth0)"
+check_eq "so eth0 has no IPv6 address to announce" "" "$(ip -n "$P-pod1" -6 -o addr show dev eth0)"
+check "and IPv4 works: it pings its gateway" nsx pod1 ping -c 1 -W 2 10.82.0.1
+cni_list node "$CNI_DIR" DEL v1 eth0 "$(ns pod1)" "$(list '"bridge":"br-4"' "$V4" '[{"dst":"0.0.0.0/0"}]')" null "$R" >/dev/null
+R=$(cni_list node "$CNI_DIR" ADD v2 eth0 "$(ns pod1)" "$(list '"bridge":"br-4"' "$V4")")
+check_match "given an IPv6 route, an IPv4-only pod keeps its IPv6 link-local" "inet6 fe80::" \
+	"$(ip -n "$P-pod1" -6 -o addr show dev eth0)"
+cni_list node "$CNI_DIR" DEL v2 eth0 "$(ns pod1)" "$(list '"bridge":"br-4"' "$V4")" null "$R" >/dev/null
 check_eq "the options left no lease" "" "$(leases)"
 
 # --- failures leave nothing behind ---

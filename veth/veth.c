@@ -105,24 +105,40 @@ static int pair_add(struct plumb_nl *host, struct plumb_nl *pod, const struct ve
 			      cfg->ifname, plumb_nl_ns(pod), plumb_nl_ns(host));
 }
 
-/* Everything after the create, in the pod namespace. */
-static int pod_side(struct plumb_nl *pod, const struct veth_config *cfg, struct plumb_link *cont,
-		    struct plumb_err *err)
+/* A sysctl of one interface; no /proc/sys/net/ipv6 at all means IPv6 is off
+ * in there already: nothing to do. */
+static int ipv6_conf_write(struct plumb_nl *nl, const char *ifname, const char *key,
+			   const char *value, struct plumb_err *err)
 {
 	char path[96];
 	int r;
 
-	if (cfg->no_dad) {
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_dad", cfg->ifname);
-		r = plumb_ns_sysctl_write(pod->nsfd, path, "0", err);
-		/* No /proc/sys/net/ipv6 at all: IPv6 is off there, nothing to turn off. */
-		if (r == -ENOENT)
-			plumb_err_clear(err);
-		else if (r < 0)
-			return plumb_err_wrap(err, r, "netns '%s'", plumb_nl_ns(pod));
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/%s", ifname, key);
+	r = plumb_ns_sysctl_write(nl->nsfd, path, value, err);
+	if (r == -ENOENT) {
+		plumb_err_clear(err);
+		return 0;
 	}
+	if (r < 0)
+		return plumb_err_wrap(err, r, "netns '%s'", plumb_nl_ns(nl));
+	return 0;
+}
+
+/* Everything after the create, in the pod namespace. */
+static int pod_side(struct plumb_nl *pod, const struct veth_config *cfg, struct plumb_link *cont,
+		    struct plumb_err *err)
+{
+	int r;
+
+	/* a /proc/sys write, whose path lookup costs more the more namespaces
+	 * have used /proc/sys: only for IPv6 pods, which need it */
+	if (cfg->no_dad && !cfg->no_ipv6 &&
+	    (r = ipv6_conf_write(pod, cfg->ifname, "accept_dad", "0", err)) < 0)
+		return r;
 	r = plumb_link_get(pod, cfg->ifname, 0, cont, err);
 	if (r < 0)
+		return r;
+	if (cfg->no_ipv6 && (r = plumb_link_set_no_ipv6_ll(pod, cont->ifindex, err)) < 0)
 		return r;
 	r = plumb_link_set_up(pod, cont->ifindex, true, err);
 	if (r < 0)
@@ -178,6 +194,10 @@ int veth_pair_create(struct plumb_nl *host, struct plumb_nl *pod, const struct v
 			goto undo;
 		snprintf(p.host.alias, sizeof(p.host.alias), "%s", alias);
 	}
+	/* the container end is still down, so the host end has no carrier yet
+	 * and IPv6 has not started on it */
+	if (cfg->host_no_ipv6 && (r = plumb_link_set_no_ipv6_ll(host, p.host.ifindex, err)) < 0)
+		goto undo;
 	r = pod_side(pod, cfg, &p.cont, err);
 	if (r < 0)
 		goto undo;

@@ -45,6 +45,17 @@ struct veth_config {
 	/* Turn IPv6 DAD off on the container end (accept_dad=0 before it comes up),
 	 * so neither its link-local nor any later address waits as "tentative". */
 	bool no_dad;
+	/* No IPv6 link-local address on the container end (addrgenmode none,
+	 * before it comes up) for a pod that gets no IPv6 address, much as
+	 * Docker turns IPv6 off on IPv4-only networks: without it each new pod's
+	 * DAD, router solicitations and MLD reports are multicast that a bridge
+	 * floods to every other port, a cost that grows with the pods. */
+	bool no_ipv6;
+	/* The same on the host end, before the container end gives it a
+	 * carrier: a bridge port forwards IPv6 without an address of its own,
+	 * and its link-local and prefix routes would swell the host namespace's
+	 * IPv6 table, which the kernel walks whole on every link change there. */
+	bool host_no_ipv6;
 };
 
 /* Both ends as created. */
@@ -58,7 +69,8 @@ struct veth_pair {
  * set (pod was opened with an nsfd). On failure nothing is left: the pair is
  * deleted again. Errors: -EEXIST naming the interface and namespace (or the
  * hash collision, see above), -EINVAL for bad names. 3-4 round trips in the
- * host namespace, 2 in the pod (plus one sysctl write with no_dad). */
+ * host namespace, 2 in the pod (plus one sysctl write with no_dad, one round
+ * trip with no_ipv6 and one with host_no_ipv6). */
 int veth_pair_create(struct plumb_nl *host, struct plumb_nl *pod, const struct veth_config *cfg,
 		     struct veth_pair *out, struct plumb_err *err);
 

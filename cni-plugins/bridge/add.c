@@ -156,12 +156,18 @@ static int setup_bridge(struct add_ctx *c, struct plumb_err *err)
 	return r;
 }
 
-/* DAD is turned off only where it would run: the sysctl write is the first
- * /proc/sys access in a new namespace and cost ~4 ms of an IPv4-only ADD. */
-static bool has_ipv6(const struct cni_result *r)
+static bool has_family(const struct cni_result *r, int family)
 {
 	for (size_t i = 0; i < r->n_ips; i++)
-		if (r->ips[i].address.ip.family == AF_INET6)
+		if (r->ips[i].address.ip.family == family)
+			return true;
+	return false;
+}
+
+static bool has_route_family(const struct cni_result *r, int family)
+{
+	for (size_t i = 0; i < r->n_routes; i++)
+		if (r->routes[i].dst.ip.family == family)
 			return true;
 	return false;
 }
@@ -173,7 +179,16 @@ static int setup_veth(struct add_ctx *c, struct plumb_err *err)
 		.ifname = c->req->env.ifname,
 		.mtu = c->bc.mtu,
 		.master = c->br.link.ifindex,
-		.no_dad = has_ipv6(&c->ipam),
+		/* IPv6 pods: no DAD wait. IPv4-only pods: no IPv6 link-local
+		 * on eth0 (Docker turns IPv6 off there), else every new pod's
+		 * link-local chatter is flooded to all the others and ADD slows
+		 * down as the bridge fills. A pod without addresses keeps the
+		 * kernel's defaults (it may configure itself), and so does one
+		 * given IPv6 routes. */
+		.no_dad = has_family(&c->ipam, AF_INET6),
+		.no_ipv6 = has_family(&c->ipam, AF_INET) && !has_family(&c->ipam, AF_INET6) &&
+			   !has_route_family(&c->ipam, AF_INET6),
+		.host_no_ipv6 = true, /* a bridge port needs no address */
 	};
 	struct bridge_port_config pc = {.set_hairpin = c->bc.hairpin, .hairpin = c->bc.hairpin,
 					.pvid = c->bc.vlan};
