@@ -130,8 +130,12 @@ int nat_owner_cni(char *buf, size_t len, const char *plugin, const char *network
 		  const char *container_id, const char *ifname);
 int nat_owner_cni_prefix(char *buf, size_t len, const char *plugin, const char *network);
 /* Remove every element (masquerade, ports, MAC checks) tagged `owner`, in one
- * transaction. Returns how many were removed (0 is fine: DEL is idempotent). */
+ * transaction. Returns how many were removed (0 is fine: DEL is idempotent).
+ * Finding them means reading the sets whole: nat_owner_del_kinds reads only
+ * the sets of the kinds (NAT_KIND_*) the owner can have written to. */
+enum { NAT_KIND_MASQ = 1, NAT_KIND_PORT = 2, NAT_KIND_MACSPOOF = 4, NAT_KIND_ALL = 7 };
 int nat_owner_del(struct nat *n, const char *owner, struct plumb_err *err);
+int nat_owner_del_kinds(struct nat *n, const char *owner, unsigned kinds, struct plumb_err *err);
 /* Remove every element whose owner starts with `prefix` ("portmap/mynet/") and is
  * not one of valid[0..nvalid). Returns how many were removed. */
 int nat_owner_gc(struct nat *n, const char *prefix, const char *const *valid, size_t nvalid,

@@ -8,15 +8,23 @@
 
 static const struct {
 	uint16_t family;
+	unsigned kind;
 	const char *name;
 } nat_sets[] = {
-    {NAT_FAMILY, NAT_SET_PORT4},	{NAT_FAMILY, NAT_SET_PORT4_IP},
-    {NAT_FAMILY, NAT_SET_PORT6},	{NAT_FAMILY, NAT_SET_PORT6_IP},
-    {NAT_FAMILY, NAT_SET_POD4},		{NAT_FAMILY, NAT_SET_POD6},
-    {NAT_FAMILY, NAT_SET_SKIP4},	{NAT_FAMILY, NAT_SET_SKIP6},
-    {NAT_FAMILY, NAT_SET_NET4},		{NAT_FAMILY, NAT_SET_NET6},
-    {NAT_FAMILY, NAT_SET_NOMASQ4},	{NAT_FAMILY, NAT_SET_NOMASQ6},
-    {NFPROTO_BRIDGE, NAT_SET_MACPORTS}, {NFPROTO_BRIDGE, NAT_SET_MACALLOW},
+    {NAT_FAMILY, NAT_KIND_PORT, NAT_SET_PORT4},
+    {NAT_FAMILY, NAT_KIND_PORT, NAT_SET_PORT4_IP},
+    {NAT_FAMILY, NAT_KIND_PORT, NAT_SET_PORT6},
+    {NAT_FAMILY, NAT_KIND_PORT, NAT_SET_PORT6_IP},
+    {NAT_FAMILY, NAT_KIND_MASQ, NAT_SET_POD4},
+    {NAT_FAMILY, NAT_KIND_MASQ, NAT_SET_POD6},
+    {NAT_FAMILY, NAT_KIND_MASQ, NAT_SET_SKIP4},
+    {NAT_FAMILY, NAT_KIND_MASQ, NAT_SET_SKIP6},
+    {NAT_FAMILY, NAT_KIND_MASQ, NAT_SET_NET4},
+    {NAT_FAMILY, NAT_KIND_MASQ, NAT_SET_NET6},
+    {NAT_FAMILY, NAT_KIND_MASQ, NAT_SET_NOMASQ4},
+    {NAT_FAMILY, NAT_KIND_MASQ, NAT_SET_NOMASQ6},
+    {NFPROTO_BRIDGE, NAT_KIND_MACSPOOF, NAT_SET_MACPORTS},
+    {NFPROTO_BRIDGE, NAT_KIND_MACSPOOF, NAT_SET_MACALLOW},
 };
 
 struct match {
@@ -24,6 +32,7 @@ struct match {
 	const char *prefix;
 	const char *const *valid;
 	size_t nvalid;
+	unsigned kinds; /* the sets to read */
 };
 
 static bool matches(const struct match *m, const char *owner)
@@ -119,6 +128,8 @@ static int owner_remove(struct nat *n, const struct match *m, struct plumb_err *
 	for (size_t i = 0; i < ARRAY_SIZE(nat_sets); i++) {
 		_cleanup_(nftnl_set_freep) struct nftnl_set *s = NULL;
 
+		if (!(nat_sets[i].kind & m->kinds))
+			continue;
 		r = nat_dump_elems_in(&n->sock, nat_sets[i].family, nat_sets[i].name, &s, err);
 		if (r == -ENOENT)
 			continue; /* no table (yet): nothing of this owner */
@@ -153,19 +164,24 @@ static int owner_remove_retry(struct nat *n, const struct match *m, struct plumb
 	return r;
 }
 
-int nat_owner_del(struct nat *n, const char *owner, struct plumb_err *err)
+int nat_owner_del_kinds(struct nat *n, const char *owner, unsigned kinds, struct plumb_err *err)
 {
-	struct match m = {.owner = owner};
+	struct match m = {.owner = owner, .kinds = kinds};
 
 	if (!owner || !*owner)
 		return plumb_err_set(err, EINVAL, "an owner tag is required");
 	return owner_remove_retry(n, &m, err);
 }
 
+int nat_owner_del(struct nat *n, const char *owner, struct plumb_err *err)
+{
+	return nat_owner_del_kinds(n, owner, NAT_KIND_ALL, err);
+}
+
 int nat_owner_gc(struct nat *n, const char *prefix, const char *const *valid, size_t nvalid,
 		 struct plumb_err *err)
 {
-	struct match m = {.prefix = prefix, .valid = valid, .nvalid = nvalid};
+	struct match m = {.prefix = prefix, .valid = valid, .nvalid = nvalid, .kinds = NAT_KIND_ALL};
 
 	/* An empty prefix would sweep entries added by hand and by other networks. */
 	if (!prefix || !*prefix)

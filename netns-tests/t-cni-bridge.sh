@@ -186,6 +186,12 @@ check "DEL removes the mapping" cni_list node "$CNI_DIR" DEL w1 eth0 "$(ns pod1)
 check_fails "host port 8080 is closed" nsx outside curl -sf --max-time 3 http://192.0.2.1:8080/
 check_fails "host port 8081 is closed" nsx outside curl -sf --max-time 3 http://192.0.2.1:8081/
 check_eq "nothing is left" "0 0 " "$(veths) $(plumb_elems) $(leases)"
+R=$(cni_list node "$CNI_DIR" ADD w3 eth0 "$(ns pod1)" "$L" "$RC")
+check_eq "published again" "pod1 page" "$(nsx outside curl -s --max-time 5 http://192.0.2.1:8080/)"
+check "DEL without prevResult (a runtime that lost its cache) finds the mapping by tag" \
+	cni_list node "$CNI_DIR" DEL w3 eth0 "$(ns pod1)" "$L" "$RC"
+check_fails "so host port 8080 is closed again" nsx outside curl -sf --max-time 3 http://192.0.2.1:8080/
+check_eq "and nothing is left" "0 0 " "$(veths) $(plumb_elems) $(leases)"
 
 # --- GC and STATUS (1.1.0) ---
 L11=$(jq -c '.cniVersion="1.1.0"' <<<"$L")

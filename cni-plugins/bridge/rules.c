@@ -66,7 +66,7 @@ int br_rules_add(struct cni_req *req, const struct br_conf *bc, const struct cni
 int br_rules_del(struct cni_req *req, const struct br_conf *bc, struct plumb_err *err)
 {
 	(void)bc; /* whatever the config says now, remove what ADD tagged */
-	return cni_nat_del(req, PLUGIN, err);
+	return cni_nat_del(req, PLUGIN, NAT_KIND_MASQ | NAT_KIND_MACSPOOF, err);
 }
 
 int br_rules_check(struct cni_req *req, const struct br_conf *bc, const struct cni_result *prev,

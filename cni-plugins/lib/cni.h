@@ -303,11 +303,12 @@ int cni_ipam_run(struct cni_req *req, enum cni_cmd cmd, struct cni_result *res,
 /* nftables elements (nat/) of one attachment are tagged
  * "<plugin>/<network>/<container id>/<ifname>". cni_nat_owner writes the tag;
  * cni_nat_del removes every element of `plugin` for this attachment (none is
- * success); cni_nat_gc removes those of attachments not in
- * conf.valid (GC). */
+ * success), reading the sets of the given NAT_KIND_* kinds; cni_nat_gc
+ * removes those of attachments not in conf.valid (GC). */
 int cni_nat_owner(const struct cni_req *req, const char *plugin, char *buf, size_t len,
 		  struct plumb_err *err);
-int cni_nat_del(const struct cni_req *req, const char *plugin, struct plumb_err *err);
+int cni_nat_del(const struct cni_req *req, const char *plugin, unsigned kinds,
+		struct plumb_err *err);
 int cni_nat_gc(const struct cni_req *req, const char *plugin, struct plumb_err *err);
 
 /* The marker our plugins embed (see cni_delegate_is_ours). */

@@ -20,7 +20,8 @@ int cni_nat_owner(const struct cni_req *req, const char *plugin, char *buf, size
 				     req->env.container_id) : 0;
 }
 
-int cni_nat_del(const struct cni_req *req, const char *plugin, struct plumb_err *err)
+int cni_nat_del(const struct cni_req *req, const char *plugin, unsigned kinds,
+		struct plumb_err *err)
 {
 	char owner[NAT_OWNER_MAX];
 	struct nat n = {0};
@@ -32,7 +33,7 @@ int cni_nat_del(const struct cni_req *req, const char *plugin, struct plumb_err 
 		return r;
 	r = nat_table_exists(&n, err);
 	if (r > 0)
-		r = nat_owner_del(&n, owner, err);
+		r = nat_owner_del_kinds(&n, owner, kinds, err);
 	nat_close(&n);
 	return r < 0 ? r : 0;
 }

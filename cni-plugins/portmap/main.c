@@ -117,9 +117,33 @@ static int mine(struct cni_req *req, struct nat *n, struct nat_port **out, size_
 	return 0;
 }
 
+/* With the mappings and addresses of the ADD (runtimes pass the same
+ * runtimeConfig and prevResult to DEL), each host port is looked up by key and
+ * withdrawn if this attachment published it: a cost that does not grow with
+ * the ports the node publishes. Without them, every port tagged for this
+ * attachment, found by reading the port maps whole. (A port the runtime
+ * published at ADD but no longer names at DEL is left to GC.) */
 static int pm_del(struct cni_req *req, struct plumb_err *err)
 {
-	return cni_nat_del(req, "portmap", err);
+	_cleanup_free_ struct nat_port *ports = NULL;
+	char owner[NAT_OWNER_MAX];
+	struct nat n = {0};
+	size_t cnt = 0;
+	int r;
+
+	if (!req->conf.rt.n_ports || !req->conf.has_prev || build(req, &ports, &cnt, err) < 0 ||
+	    !cnt) {
+		plumb_err_clear(err);
+		return cni_nat_del(req, "portmap", NAT_KIND_PORT, err);
+	}
+	if ((r = cni_nat_owner(req, "portmap", owner, sizeof(owner), err)) < 0 ||
+	    (r = nat_open(&n, -1, err)) < 0)
+		return r;
+	r = nat_table_exists(&n, err);
+	if (r > 0)
+		r = nat_port_del_owned(&n, ports, cnt, owner, err);
+	nat_close(&n);
+	return r < 0 ? r : 0;
 }
 
 static int pm_check(struct cni_req *req, struct plumb_err *err)
