@@ -209,9 +209,11 @@ static int parse_meta(struct jscan_val meta, char *ns, char *name, struct jscan_
 enum { P_NAME, P_PROTOCOL, P_PORT, P_NODEPORT, P_TARGETPORT, P__N };
 static const char *const PORT_KEYS[P__N] = {"name", "protocol", "port", "nodePort", "targetPort"};
 
-/* p is the port, f its members. */
-static int parse_service_port(struct jscan_val p, const struct jscan_val *f, const struct at *a,
-			      struct svc_port *sp, struct plumb_err *err)
+/* What a Service's port and an EndpointSlice's port share: p is the port
+ * (an object), f its members; name, protocol and port into the out-params. */
+static int parse_port_common(struct jscan_val p, const struct jscan_val *f, const struct at *a,
+			     char (*name)[16], uint8_t *proto, uint16_t *port,
+			     struct plumb_err *err)
 {
 	int64_t v = 0;
 	char b[64];
@@ -220,13 +222,23 @@ static int parse_service_port(struct jscan_val p, const struct jscan_val *f, con
 	if (jscan_type(p) != JSCAN_OBJECT)
 		return plumb_err_set(err, EINVAL, "field '%s' must be an object",
 				     at_str(a, b, sizeof(b)));
-	if ((r = get_copy(f[P_NAME], "name", a, false, sp->name, sizeof(sp->name), "name", err)) <
-		    0 ||
-	    (r = parse_proto(f[P_PROTOCOL], a, &sp->proto, err)) < 0 ||
+	if ((r = get_copy(f[P_NAME], "name", a, false, *name, sizeof(*name), "name", err)) < 0 ||
+	    (r = parse_proto(f[P_PROTOCOL], a, proto, err)) < 0 ||
 	    (r = get_int(f[P_PORT], "port", a, true, 1, 65535, &v, err)) < 0)
 		return r;
-	sp->port = (uint16_t)v;
-	v = 0;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* p is the port, f its members. */
+static int parse_service_port(struct jscan_val p, const struct jscan_val *f, const struct at *a,
+			      struct svc_port *sp, struct plumb_err *err)
+{
+	int64_t v = 0;
+	int r;
+
+	if ((r = parse_port_common(p, f, a, &sp->name, &sp->proto, &sp->port, err)) < 0)
+		return r;
 	if ((r = get_int(f[P_NODEPORT], "nodePort", a, false, 0, 65535, &v, err)) < 0)
 		return r;
 	sp->node_port = (uint16_t)v;
@@ -424,25 +436,6 @@ static int parse_slice_endpoint(struct jscan_val ep, const struct jscan_val *f, 
 	return 0;
 }
 
-/* v is the port, f its members. */
-static int parse_slice_port(struct jscan_val v, const struct jscan_val *f, const struct at *a,
-			    struct svc_slice_port *sp, struct plumb_err *err)
-{
-	int64_t port = 0;
-	char b[64];
-	int r;
-
-	if (jscan_type(v) != JSCAN_OBJECT)
-		return plumb_err_set(err, EINVAL, "field '%s' must be an object",
-				     at_str(a, b, sizeof(b)));
-	if ((r = get_copy(f[P_NAME], "name", a, false, sp->name, sizeof(sp->name), "name", err)) <
-		    0 ||
-	    (r = parse_proto(f[P_PROTOCOL], a, &sp->proto, err)) < 0 ||
-	    (r = get_int(f[P_PORT], "port", a, true, 1, 65535, &port, err)) < 0)
-		return r;
-	sp->port = (uint16_t)port;
-	return 0;
-}
 
 static int parse_slice(const struct jscan_val *o, struct svc_object *obj, struct plumb_err *err)
 {
@@ -475,8 +468,10 @@ static int parse_slice(const struct jscan_val *o, struct svc_object *obj, struct
 				     SVC_MAX_PORTS);
 	it = jscan_iter(o[O_PORTS]);
 	for (; jscan_next_pick(&it, &v, PORT_KEYS, P_PORT + 1, f); pa.idx++) {
-		memset(&sl->ports[sl->nports], 0, sizeof(sl->ports[0]));
-		if ((r = parse_slice_port(v, f, &pa, &sl->ports[sl->nports], err)) < 0)
+		struct svc_slice_port *sp = &sl->ports[sl->nports];
+
+		memset(sp, 0, sizeof(*sp));
+		if ((r = parse_port_common(v, f, &pa, &sp->name, &sp->proto, &sp->port, err)) < 0)
 			return r;
 		sl->nports++;
 	}
