@@ -94,15 +94,21 @@ static int force_addresses(struct add_ctx *c, const struct bridge_config *cfg,
 	return 0;
 }
 
+static bool has_family(const struct cni_result *r, int family)
+{
+	for (size_t i = 0; i < r->n_ips; i++)
+		if (r->ips[i].address.ip.family == family)
+			return true;
+	return false;
+}
+
 /* ip_forward on the node when it routes for the pods; read first so the common
  * case costs no write. */
 static int enable_forwarding(struct add_ctx *c, struct plumb_err *err)
 {
 	static const char *const keys[] = {"net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding"};
-	bool fam[2] = {false, false};
+	const bool fam[2] = {has_family(&c->ipam, AF_INET), has_family(&c->ipam, AF_INET6)};
 
-	for (size_t i = 0; i < c->ipam.n_ips; i++)
-		fam[c->ipam.ips[i].address.ip.family == AF_INET6] = true;
 	for (int f = 0; f < 2; f++) {
 		char v[8] = "";
 		int r;
@@ -154,14 +160,6 @@ static int setup_bridge(struct add_ctx *c, struct plumb_err *err)
 	if (r >= 0 && c->bc.is_gateway)
 		r = enable_forwarding(c, err);
 	return r;
-}
-
-static bool has_family(const struct cni_result *r, int family)
-{
-	for (size_t i = 0; i < r->n_ips; i++)
-		if (r->ips[i].address.ip.family == family)
-			return true;
-	return false;
 }
 
 static bool has_route_family(const struct cni_result *r, int family)
