@@ -126,7 +126,6 @@ static int mine(struct cni_req *req, struct nat *n, struct nat_port **out, size_
 static int pm_del(struct cni_req *req, struct plumb_err *err)
 {
 	_cleanup_free_ struct nat_port *ports = NULL;
-	char owner[NAT_OWNER_MAX];
 	struct nat n = {0};
 	size_t cnt = 0;
 	int r;
@@ -136,12 +135,11 @@ static int pm_del(struct cni_req *req, struct plumb_err *err)
 		plumb_err_clear(err);
 		return cni_nat_del(req, "portmap", NAT_KIND_PORT, err);
 	}
-	if ((r = cni_nat_owner(req, "portmap", owner, sizeof(owner), err)) < 0 ||
-	    (r = nat_open(&n, -1, err)) < 0)
+	if ((r = nat_open(&n, -1, err)) < 0)
 		return r;
 	r = nat_table_exists(&n, err);
-	if (r > 0)
-		r = nat_port_del_owned(&n, ports, cnt, owner, err);
+	if (r > 0) /* build() tagged every port with this attachment's owner */
+		r = nat_port_del_owned(&n, ports, cnt, ports[0].owner, err);
 	nat_close(&n);
 	return r < 0 ? r : 0;
 }
