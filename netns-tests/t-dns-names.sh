@@ -90,6 +90,14 @@ check_eq "the ghost name does not resolve" "NXDOMAIN" "$(status pod3 ghost A)"
 # --- both UDP paths: io_uring (the default here) and --io epoll -------------
 uring_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'io_uring' || true; }
 check_eq "the daemon serves UDP through io_uring" "1" "$(uring_fds "$PID")"
+# A 640-byte query: es1 A, then a 600-byte TXT and an OPT record in the
+# additional section. The epoll path receives into 512-byte slots and joins
+# the rest: a tail lost or mangled breaks the OPT record (FORMERR).
+LONGQ="1234010000010000000000020365733100000100010000100001000000000258"
+LONGQ+="$(for _ in 1 2 3; do printf 'c7'; printf '61%.0s' $(seq 1 199); done)"
+LONGQ+="00002904d0000000000000"
+long_query() { nsx pod3 "$RAW" raw 127.0.0.11 "$LONGQ"; }
+check_eq "a 640-byte query is answered (io_uring)" "NOERROR" "$(long_query)"
 kill "$PID"
 for _ in $(seq 1 40); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
 h "$PLUMB_BUILD/bin/plumb-dns" --daemon --io epoll --control "$PLUMB_DNS_SOCK" \
@@ -98,6 +106,7 @@ PID=$(cat "$D/epoll.pid")
 defer kill "$PID"
 check_eq "restarted with --io epoll: no ring" "0" "$(uring_fds "$PID")"
 check_eq "... and the same names from the state file" "10.1.0.2" "$(short pod3 es1 A)"
+check_eq "... a 640-byte query is answered (epoll)" "NOERROR" "$(long_query)"
 check_eq "... aliases too" "100" "$(short pod3 +tcp many A | wc -l)"
 check_eq "... NXDOMAIN as before" "NXDOMAIN" "$(status pod3 nosuch A)"
 out=$(h "$PLUMB_BUILD/bin/plumb-dns" --io select 2>&1)

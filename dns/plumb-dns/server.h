@@ -24,8 +24,10 @@
 #define SRV_MAX_UPSTREAMS 8
 #define SRV_MAX_TCP 256
 #define SRV_MAX_FWD 1024
-#define SRV_UDP_BATCH 16
+#define SRV_UDP_BATCH 64
 #define SRV_RECV_SIZE 1500 /* a query bigger than this is cut and gets FORMERR */
+#define SRV_RX_SLOT 512 /* queries are smaller; see struct udp_batch */
+#define SRV_UDP_REPLIES (16 * 4096) /* a batch's replies, back to back */
 #define SRV_UDP_RCVBUF (1 << 20) /* per UDP listener, see bound_socket */
 
 enum ev_kind {
@@ -144,7 +146,7 @@ struct srv {
 	long next_check_ms;
 	struct udp_batch *udp;
 	struct uring *uring;	/* NULL: the epoll loop serves UDP too */
-	uint8_t out[SRV_UDP_BATCH * DNS_UDP_MAX]; /* UDP: one slice per batched reply; TCP: all */
+	uint8_t out[DNS_TCP_MAX]; /* TCP answers, forwarded replies */
 };
 
 long srv_now_ms(void);
@@ -170,6 +172,9 @@ void listeners_check(struct srv *s);
 struct listener *listener_by_serial(struct srv *s, uint64_t serial);
 void listeners_free(struct srv *s);
 void udp_readable(struct srv *s, struct listener *l);
+/* Send msg[0..n) on fd: a peer that refuses its reply is skipped, a full
+ * socket buffer drops the rest (the clients retry, as after any loss). */
+void udp_send(int fd, struct mmsghdr *msg, int n);
 /* One UDP query from a client of l: the reply's length in out (0: nothing to
  * send now: dropped, refused to outsiders, or forwarded). */
 size_t udp_answer(struct srv *s, struct listener *l, const uint8_t *pkt, size_t len,
