@@ -19,6 +19,13 @@
 # loaded exactly like the servers. Its CPU per query is the kernel's cost of one UDP
 # query in and one reply out on this machine: no server can go below it.
 #
+# SESSION: plumb-dns, dnsmasq and the floor run in the foreground of this script's
+# session, as ../shared/peers measured dnsmasq. A server that daemonizes (setsid) gets
+# an autogroup of its own (kernel.sched_autogroup_enabled=1 here), and the same work
+# then costs ~1-1.5 us more per query: an epoll echo server measured 2.9-3.6 us in this
+# session and 4.5-5.6 us after setsid, alternating (2026-11-23). aardvark-dns forks
+# into the background itself; its cost is 10x the others' either way.
+#
 # Then private memory with 100,000 names (plumb-dns and dnsmasq; MEM100K=0 skips it).
 # Usage: bench/dns.sh   (env: PEERS="plumb dnsmasq aardvark floor" SECS=10 RATE=20000 REPS=3
 #                        CLIENTS=4 MEM100K=1 OUT=bench/results/dns-<stamp> PLUMB_BUILD=build)
@@ -85,6 +92,9 @@ check() { # ns addr suffix [src]: correctness facts, one line
 bench() { # label ns addr qfile pid [src]
 	local label=$1 ns=$2 addr=$3 qf=$4 pid=$5 a=() r
 	[[ -n ${6:-} ]] && a=(-a "$6")
+	# the scheduling group matters (SESSION above): say which one the server is in
+	echo "  server autogroup $(cut -d' ' -f1 "/proc/$pid/autogroup" 2>/dev/null || echo '?')," \
+		"this script's $(cut -d' ' -f1 /proc/self/autogroup 2>/dev/null || echo '?')"
 	for r in $(seq 1 "$REPS"); do
 		echo "  load: $(cut -d' ' -f1-3 /proc/loadavg)"
 		"$LIB/dns-bench.sh" -n "$ns" "${a[@]}" -l "$SECS" -r "$RATE" -c "$CLIENTS" -P "$pid" \
@@ -129,9 +139,11 @@ for peer in $PEERS; do
 	echo; echo "######## $peer"
 	case $peer in
 	plumb)
-		lab "$BUILD/bin/plumb-dns" --daemon --control "$RUN/plumb.sock" --state "$RUN/plumb-state.json" \
-			--pidfile "$RUN/plumb.pid" --ttl 600
-		SPID=$(cat "$RUN/plumb.pid"); PIDS+=("$SPID")
+		# In the foreground, like dnsmasq and the floor: see SESSION above.
+		ip netns exec "$LAB" "$BUILD/bin/plumb-dns" --control "$RUN/plumb.sock" \
+			--state "$RUN/plumb-state.json" --ttl 600 >"$RUN/plumb.log" 2>&1 &
+		SPID=$!; PIDS+=("$SPID")
+		for _ in $(seq 1 100); do [[ -S $RUN/plumb.sock ]] && break; sleep 0.05; done
 		plumb_entries | ctl
 		wait_ready "$POD" 127.0.0.11 c0001
 		echo "mem-loaded $(mem "$SPID")" | tee "$OUT/$peer.mem"
