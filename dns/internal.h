@@ -87,7 +87,8 @@ static inline void zrec_read(uint32_t *w, struct zrec *r)
  * probe rarely touches a record that is not the one) and, below, the record's
  * word offset + 1 (0: empty). Tables are any size (at most 70 % full, not the
  * next power of two): the home slot is the hash scaled to the size, so its
- * high bits choose the slot and the low ones make the tag. */
+ * high bits choose the slot and the low ones make the tag. (registry.c's
+ * index of registrations probes with zslot_home/zslot_next too.) */
 #define ZSLOT_OFF_BITS 24
 #define ZSLOT_OFF_MASK ((1u << ZSLOT_OFF_BITS) - 1)
 #define ZSLOT_TAG(h) ((h) << ZSLOT_OFF_BITS)

@@ -2,6 +2,7 @@
 /* The registry: containers and services on networks, as told by register
  * requests. Plain data; the zone is compiled from it. */
 #include "dns/dns.h"
+#include "dns/internal.h" /* the slot probe of the zone's tables */
 
 #include "common/cleanup.h"
 
@@ -297,30 +298,33 @@ static long rec_append(struct dns_registry *reg, const struct dns_reg *r)
 	return (long)start;
 }
 
+/* The id of record i as a string: into buf (HEXID_LEN + 1 bytes) when packed. */
+static const char *rec_id(const struct dns_registry *reg, size_t i, char *buf)
+{
+	const uint8_t *p = rec_at(reg, i);
+	static const char hex[] = "0123456789abcdef";
+
+	if (!(p[0] & REC_HEXID))
+		return (const char *)p + REC_HDR;
+	for (size_t k = 0; k < HEXID_LEN / 2; k++) {
+		buf[2 * k] = hex[p[REC_HDR + k] >> 4];
+		buf[2 * k + 1] = hex[p[REC_HDR + k] & 15];
+	}
+	buf[HEXID_LEN] = '\0';
+	return buf;
+}
+
 void dns_registry_get(const struct dns_registry *reg, size_t i, struct dns_reg_buf *buf)
 {
 	const uint8_t *p = rec_at(reg, i);
 	struct dns_reg *r = &buf->r;
-	size_t off = REC_HDR;
+	size_t off = rec_after_id(p);
 
 	memset(r, 0, sizeof(*r));
 	r->kind = p[0] & REC_SERVICE ? DNS_REG_SERVICE : DNS_REG_CONTAINER;
 	r->headless = p[0] & REC_HEADLESS;
 	r->network = reg->netnames[rec_u16(p + 4)];
-	if (p[0] & REC_HEXID) {
-		static const char hex[] = "0123456789abcdef";
-
-		for (size_t k = 0; k < HEXID_LEN / 2; k++) {
-			buf->id[2 * k] = hex[p[off + k] >> 4];
-			buf->id[2 * k + 1] = hex[p[off + k] & 15];
-		}
-		buf->id[HEXID_LEN] = '\0';
-		r->id = buf->id;
-		off += HEXID_LEN / 2;
-	} else {
-		r->id = (char *)p + off;
-		off += str_skip(p + off);
-	}
+	r->id = (char *)rec_id(reg, i, buf->id);
 	if (p[0] & REC_NAME) {
 		r->name = (char *)p + off;
 		off += str_skip(p + off);
@@ -399,14 +403,13 @@ static bool rec_has_id(const uint8_t *p, const char *id, const uint8_t *packed)
 /* Slot of (network index, id): its entry, or the empty slot where it goes. */
 static uint32_t *index_slot(const struct dns_registry *reg, int net, const char *id)
 {
-	size_t size = reg->index_size;
+	uint32_t size = (uint32_t)reg->index_size; /* index_rebuild keeps it below 2^32 */
 	uint8_t packed[HEXID_LEN / 2];
 	bool hex = hex_id(id);
 
 	if (hex)
 		hex_pack(id, packed);
-	for (size_t s = (size_t)(((uint64_t)key_hash(net, id) * size) >> 32);;
-	     s = s + 1 == size ? 0 : s + 1) {
+	for (uint32_t s = zslot_home(key_hash(net, id), size);; s = zslot_next(s, size)) {
 		uint32_t i = reg->index[s];
 		const uint8_t *p;
 
@@ -416,22 +419,6 @@ static uint32_t *index_slot(const struct dns_registry *reg, int net, const char 
 		if (rec_u16(p + 4) == net && rec_has_id(p, id, hex ? packed : NULL))
 			return &reg->index[s];
 	}
-}
-
-/* The id of record i as a string (for rehashing): into buf when packed. */
-static const char *rec_id(const struct dns_registry *reg, size_t i, char *buf)
-{
-	const uint8_t *p = rec_at(reg, i);
-	static const char hex[] = "0123456789abcdef";
-
-	if (!(p[0] & REC_HEXID))
-		return (const char *)p + REC_HDR;
-	for (size_t k = 0; k < HEXID_LEN / 2; k++) {
-		buf[2 * k] = hex[p[REC_HDR + k] >> 4];
-		buf[2 * k + 1] = hex[p[REC_HDR + k] & 15];
-	}
-	buf[HEXID_LEN] = '\0';
-	return buf;
 }
 
 /* Rebuild the index (after growth or removals) at a size with room for n
