@@ -83,6 +83,12 @@ static inline void zrec_read(uint32_t *w, struct zrec *r)
 	r->srv = r->a6 + 4 * (size_t)r->naaaa;
 }
 
+/* The word after the record: the next record's first. */
+static inline const uint32_t *zrec_end(const struct zrec *r)
+{
+	return r->srv + 2 * (size_t)r->nsrv;
+}
+
 /* Slots of the name and PTR tables: 8 bits of the key's hash as a tag (so a
  * probe rarely touches a record that is not the one) and, below, the record's
  * word offset + 1 (0: empty). Tables are any size (at most 70 % full, not the

@@ -397,9 +397,20 @@ static int group(struct zbuild *b)
 	return 0;
 }
 
-static uint32_t rec_hash(const struct zrec *r)
+/* A key (a wire name or an address) on network net. */
+static uint32_t bytes_hash(const uint8_t *key, size_t len, uint16_t net)
 {
-	return zhash_final(zhash_bytes(ZHASH_INIT, r->name, r->len), r->net);
+	return zhash_final(zhash_bytes(ZHASH_INIT, key, len), net);
+}
+
+/* Put record offset rec under hash h (the caller sized the table). */
+static void slot_put(uint32_t *slots, uint32_t nslots, uint32_t h, uint32_t rec)
+{
+	uint32_t s;
+
+	for (s = zslot_home(h, nslots); slots[s]; s = zslot_next(s, nslots))
+		;
+	slots[s] = ZSLOT_TAG(h) | (rec + 1);
 }
 
 static int index_names(struct dns_zone *z)
@@ -414,14 +425,10 @@ static int index_names(struct dns_zone *z)
 	z->nslots = (uint32_t)size;
 	for (size_t off = 0; off < z->nw;) {
 		struct zrec r;
-		uint32_t h, s;
 
 		zrec_read(z->w + off, &r);
-		h = rec_hash(&r);
-		for (s = zslot_home(h, z->nslots); z->slots[s]; s = zslot_next(s, z->nslots))
-			;
-		z->slots[s] = ZSLOT_TAG(h) | (uint32_t)(off + 1);
-		off = (size_t)(r.srv + 2 * r.nsrv - z->w);
+		slot_put(z->slots, z->nslots, bytes_hash(r.name, r.len, r.net), (uint32_t)off);
+		off = (size_t)(zrec_end(&r) - z->w);
 	}
 	return 0;
 }
@@ -448,14 +455,11 @@ static int index_ptrs(struct zbuild *b)
 		qsort(b->pc, b->npc, sizeof(*b->pc), ptrc_cmp);
 	for (size_t i = 0; i < b->npc; i++) {
 		const struct ptrc *p = &b->pc[i];
-		uint32_t h = zone_ptr_hash(p->net, p->family, p->addr), s;
 
 		/* first registration of an address wins */
 		if (zone_find_ptr(z, p->net, p->family, p->addr))
 			continue;
-		for (s = zslot_home(h, z->npslots); z->pslots[s]; s = zslot_next(s, z->npslots))
-			;
-		z->pslots[s] = ZSLOT_TAG(h) | (p->rec + 1);
+		slot_put(z->pslots, z->npslots, zone_ptr_hash(p->net, p->family, p->addr), p->rec);
 		z->nptrs++;
 	}
 	return 0;
@@ -535,12 +539,11 @@ void dns_zone_carry_rotation(struct dns_zone *z, const struct dns_zone *old)
 		uint32_t *w;
 
 		zrec_read(old->w + off, &o);
-		off = (size_t)(o.srv + 2 * o.nsrv - old->w);
+		off = (size_t)(zrec_end(&o) - old->w);
 		if (!o.rot || (net = dns_zone_net_index(z, old->net_names[o.net])) < 0)
 			continue;
-		w = zone_find(z, (uint16_t)net,
-			      zhash_final(zhash_bytes(ZHASH_INIT, o.name, o.len), (uint16_t)net),
-			      o.name, o.len);
+		w = zone_find(z, (uint16_t)net, bytes_hash(o.name, o.len, (uint16_t)net), o.name,
+			      o.len);
 		if (!w)
 			continue;
 		zrec_read(w, &n);
@@ -583,7 +586,7 @@ uint32_t *zone_find(struct dns_zone *z, uint16_t net, uint32_t hash, const uint8
 
 uint32_t zone_ptr_hash(uint16_t net, int family, const uint8_t *addr)
 {
-	return zhash_final(zhash_bytes(ZHASH_INIT, addr, family == AF_INET ? 4 : 16), net);
+	return bytes_hash(addr, family == AF_INET ? 4 : 16, net);
 }
 
 static bool rec_has_addr(const struct zrec *r, int family, const uint8_t *addr)
