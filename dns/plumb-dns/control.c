@@ -160,7 +160,7 @@ static int commit(struct srv *s, struct plumb_err *err)
 	return state_save(s, err);
 }
 
-static int register_one(struct srv *s, json_t *req, struct regbuf *b, struct plumb_err *err)
+static int register_one(struct srv *s, json_t *req, struct dns_reg_buf *b, struct plumb_err *err)
 {
 	int r;
 
@@ -181,7 +181,7 @@ static int register_one(struct srv *s, json_t *req, struct regbuf *b, struct plu
  * Entries before a bad one stay registered; the error names the bad one. */
 static int cmd_register(struct srv *s, json_t *req, struct plumb_err *err)
 {
-	_cleanup_free_ struct regbuf *b = malloc(sizeof(*b));
+	_cleanup_free_ struct dns_reg_buf *b = malloc(sizeof(*b));
 	json_t *entries = json_object_get(req, "entries"), *v;
 	size_t i;
 	int r = 0;
@@ -242,20 +242,12 @@ static int cmd_network(struct srv *s, json_t *req, struct plumb_err *err)
 
 static int cmd_list(struct srv *s, json_t *reply, struct plumb_err *err)
 {
-	_cleanup_free_ struct dns_reg_buf *rb = malloc(sizeof(*rb));
-	json_t *nets, *entries, *ls;
+	json_t *ls;
+	int r;
 
-	if (!rb)
-		return plumb_err_set(err, ENOMEM, "out of memory");
-	nets = json_array();
-	entries = json_array();
+	if ((r = registry_json_set(reply, &s->reg, err)) < 0)
+		return r;
 	ls = json_array();
-	for (size_t i = 0; i < s->reg.nnets; i++)
-		json_array_append_new(nets, netjson_dump(&s->reg.nets[i]));
-	for (size_t i = 0; i < s->reg.nregs; i++) {
-		dns_registry_get(&s->reg, i, rb);
-		json_array_append_new(entries, regjson_dump(&rb->r));
-	}
 	for (struct listener *l = s->listeners; l; l = l->next) {
 		char buf[PLUMB_IP_STRLEN];
 		json_t *o = json_pack("{s:s, s:i}", "address",
@@ -269,8 +261,6 @@ static int cmd_list(struct srv *s, json_t *reply, struct plumb_err *err)
 		json_object_set_new(o, "networks", names);
 		json_array_append_new(ls, o);
 	}
-	json_object_set_new(reply, "networks", nets);
-	json_object_set_new(reply, "entries", entries);
 	json_object_set_new(reply, "listeners", ls);
 	json_object_set_new(reply, "names", json_integer((json_int_t)dns_zone_names(s->zone)));
 	json_object_set_new(reply, "upstreams", json_integer((json_int_t)s->nup));

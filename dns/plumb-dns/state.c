@@ -59,7 +59,7 @@ static int ip_array(json_t *o, const char *key, struct plumb_ip *out, size_t max
 	return r;
 }
 
-static int ports_parse(json_t *o, struct regbuf *b, struct plumb_err *err)
+static int ports_parse(json_t *o, struct dns_reg_buf *b, struct plumb_err *err)
 {
 	json_t *arr = NULL, *v;
 	size_t i;
@@ -92,7 +92,7 @@ static int ports_parse(json_t *o, struct regbuf *b, struct plumb_err *err)
 	return 0;
 }
 
-int regjson_parse(json_t *o, struct regbuf *b, struct plumb_err *err)
+int regjson_parse(json_t *o, struct dns_reg_buf *b, struct plumb_err *err)
 {
 	struct dns_reg *r = &b->r;
 	const char *kind = "container";
@@ -208,27 +208,37 @@ json_t *netjson_dump(const struct dns_netconf *n)
 	return o;
 }
 
+int registry_json_set(json_t *o, const struct dns_registry *reg, struct plumb_err *err)
+{
+	_cleanup_free_ struct dns_reg_buf *rb = malloc(sizeof(*rb));
+	json_t *nets, *entries;
+
+	if (!rb)
+		return plumb_err_set(err, ENOMEM, "out of memory");
+	nets = json_array();
+	entries = json_array();
+	for (size_t i = 0; i < reg->nnets; i++)
+		json_array_append_new(nets, netjson_dump(&reg->nets[i]));
+	for (size_t i = 0; i < reg->nregs; i++) {
+		dns_registry_get(reg, i, rb);
+		json_array_append_new(entries, regjson_dump(&rb->r));
+	}
+	json_object_set_new(o, "networks", nets);
+	json_object_set_new(o, "entries", entries);
+	return 0;
+}
+
 int state_save(struct srv *s, struct plumb_err *err)
 {
-	_cleanup_json_ json_t *root = json_object(), *nets = json_array(), *entries = json_array();
+	_cleanup_json_ json_t *root = json_object();
 	_cleanup_free_ char *text = NULL, *dir = NULL;
-	_cleanup_free_ struct dns_reg_buf *rb = NULL;
 	int r;
 
 	if (!s->o.state)
 		return 0;
-	rb = malloc(sizeof(*rb));
-	for (size_t i = 0; i < s->reg.nnets; i++)
-		json_array_append_new(nets, netjson_dump(&s->reg.nets[i]));
-	if (!rb)
-		return plumb_err_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < s->reg.nregs; i++) {
-		dns_registry_get(&s->reg, i, rb);
-		json_array_append_new(entries, regjson_dump(&rb->r));
-	}
 	json_object_set_new(root, "version", json_integer(1));
-	json_object_set(root, "networks", nets);
-	json_object_set(root, "entries", entries);
+	if ((r = registry_json_set(root, &s->reg, err)) < 0)
+		return r;
 	text = json_dumps(root, JSON_INDENT(1));
 	if (!text || !(dir = strdup(s->o.state)))
 		return plumb_err_set(err, ENOMEM, "out of memory");
@@ -241,7 +251,7 @@ int state_save(struct srv *s, struct plumb_err *err)
 int state_load(struct srv *s, struct plumb_err *err)
 {
 	_cleanup_free_ char *text = NULL;
-	_cleanup_free_ struct regbuf *b = NULL;
+	_cleanup_free_ struct dns_reg_buf *b = NULL;
 	_cleanup_json_ json_t *root = NULL;
 	json_error_t jerr;
 	json_t *nets = NULL, *entries = NULL, *v;

@@ -18,7 +18,7 @@
 
 static void parse(const char *text, int want, const char *msg_part)
 {
-	struct regbuf *b = malloc(sizeof(*b));
+	struct dns_reg_buf *b = malloc(sizeof(*b));
 	json_t *o = json_loads(text, 0, NULL);
 	struct plumb_err err = {0};
 	int r;
@@ -56,7 +56,7 @@ static void test_regjson_round_trip(void **state)
 			   "\"headless\":true,\"addresses\":[\"10.1.0.5\",\"fd00::5\"],"
 			   "\"ports\":[{\"name\":\"http\",\"protocol\":\"TCP\",\"port\":80}],"
 			   "\"aliases\":[\"x\"],\"netns\":\"/run/netns/p\"}";
-	struct regbuf *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct dns_reg_buf *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
 	json_t *o = json_loads(text, 0, NULL), *dumped, *again;
 
 	assert_int_equal(regjson_parse(o, a, NULL), 0);
