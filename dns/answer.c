@@ -172,15 +172,17 @@ static uint16_t answer_addrs(struct dns_builder *b, struct dns_zone *z, const ui
 static uint16_t answer_name(struct dns_builder *b, struct dns_zone *z, uint32_t *w, int form,
 			    uint16_t qtype)
 {
+	const bool want_a = qtype == DNS_T_A || qtype == DNS_T_ANY;
+	const bool want_aaaa = qtype == DNS_T_AAAA || qtype == DNS_T_ANY;
 	struct zrec n;
 	uint16_t an = 0;
 	uint32_t rot;
 
 	zrec_read(w, &n);
 	rot = n.rot ? n.rot[form] : 0;
-	if (qtype == DNS_T_A || qtype == DNS_T_ANY)
+	if (want_a)
 		an += answer_addrs(b, z, n.a4, 4, n.na, rot, DNS_T_A);
-	if (qtype == DNS_T_AAAA || qtype == DNS_T_ANY)
+	if (want_aaaa)
 		an += answer_addrs(b, z, n.a6, 16, n.naaaa, rot, DNS_T_AAAA);
 	if (qtype == DNS_T_SRV || qtype == DNS_T_ANY) {
 		for (uint32_t i = 0; i < n.nsrv; i++) {
@@ -194,8 +196,7 @@ static uint16_t answer_name(struct dns_builder *b, struct dns_zone *z, uint32_t 
 	}
 	/* only multi-address names carry counters; bump only when the asked
 	 * family rotated */
-	if (n.rot && ((n.na > 1 && (qtype == DNS_T_A || qtype == DNS_T_ANY)) ||
-		      (n.naaaa > 1 && (qtype == DNS_T_AAAA || qtype == DNS_T_ANY))))
+	if (n.rot && ((want_a && n.na > 1) || (want_aaaa && n.naaaa > 1)))
 		n.rot[form]++;
 	return an;
 }
