@@ -205,9 +205,6 @@ static int setup(struct srv *s, struct plumb_err *err)
 	s->sig_ev = (struct ev){EV_SIGNAL, signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC), NULL};
 	if (s->sig_ev.fd < 0 || srv_epoll_add(s, &s->sig_ev, EPOLLIN) < 0)
 		return plumb_err_set(err, errno, "signalfd: %s", strerror(errno));
-	s->udp = udp_batch_new();
-	if (!s->udp)
-		return plumb_err_set(err, ENOMEM, "out of memory");
 	if (!s->o.no_uring) {
 		struct plumb_err uerr = {0};
 
@@ -215,6 +212,9 @@ static int setup(struct srv *s, struct plumb_err *err)
 			log_info("io_uring unavailable (%s): serving UDP with epoll",
 				 plumb_err_msg(&uerr, r));
 	}
+	/* the epoll loop's receive batch; the ring has buffers of its own */
+	if (!s->uring && !(s->udp = udp_batch_new()))
+		return plumb_err_set(err, ENOMEM, "out of memory");
 	upstreams_refresh(s, true);
 	if ((r = ctl_open(s, err)) < 0)
 		return r;

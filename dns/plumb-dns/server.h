@@ -144,7 +144,7 @@ struct srv {
 	size_t nup;
 	struct timespec resolv_mtime;
 	long next_check_ms;
-	struct udp_batch *udp;
+	struct udp_batch *udp;	/* the epoll loop's UDP batch; NULL with io_uring */
 	struct uring *uring;	/* NULL: the epoll loop serves UDP too */
 	uint8_t out[DNS_TCP_MAX]; /* TCP answers, forwarded replies */
 };
@@ -181,7 +181,7 @@ size_t udp_answer(struct srv *s, struct listener *l, const uint8_t *pkt, size_t 
 		  const struct sockaddr_storage *from, socklen_t fromlen, uint8_t *out, size_t outcap);
 struct udp_batch *udp_batch_new(void);
 
-/* uring.c: the UDP path on io_uring (one io_uring_enter per wake-up). */
+/* uring.c: the UDP path on io_uring (io_uring_enter + sendmmsg per wake-up). */
 /* 0, or -errno when this kernel cannot (the epoll loop serves then). */
 int uring_init(struct srv *s, struct plumb_err *err);
 void uring_run(struct srv *s);
