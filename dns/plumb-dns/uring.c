@@ -113,11 +113,11 @@ static struct io_uring_sqe *sqe_get(struct uring *u)
 static bool kernel_has_multishot_recv(void)
 {
 	struct utsname u;
-	int major = 0, minor = 0;
+	int major = 0;
 
-	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+	if (uname(&u) < 0 || sscanf(u.release, "%d.", &major) != 1)
 		return false;
-	return major > 6 || (major == 6 && minor >= 0);
+	return major >= 6;
 }
 
 static unsigned uring_flags(void)
