@@ -120,6 +120,15 @@ for k in range(0, len(entries), 10000):
 PY
 }
 ctl() { lab python3 "$ROOT/netns-tests/dns-raw.py" ctl "$RUN/plumb.sock" - | cut -c1-200; }
+# plumb-dns with this state file, in the foreground like dnsmasq and the floor
+# (see SESSION above); sets SPID once its control socket is there
+start_plumb() {
+	rm -f "$RUN/plumb.sock"
+	ip netns exec "$LAB" "$BUILD/bin/plumb-dns" --control "$RUN/plumb.sock" --state "$1" \
+		--ttl 600 >>"$RUN/plumb.log" 2>&1 &
+	SPID=$!; PIDS+=("$SPID")
+	for _ in $(seq 1 100); do [[ -S $RUN/plumb.sock ]] && break; sleep 0.05; done
+}
 
 {
 	echo "kernel $(uname -r); $(nproc) cpus; $(dnsperf -h 2>&1 | grep -i '^Version' | head -1)"
@@ -139,11 +148,7 @@ for peer in $PEERS; do
 	echo; echo "######## $peer"
 	case $peer in
 	plumb)
-		# In the foreground, like dnsmasq and the floor: see SESSION above.
-		ip netns exec "$LAB" "$BUILD/bin/plumb-dns" --control "$RUN/plumb.sock" \
-			--state "$RUN/plumb-state.json" --ttl 600 >"$RUN/plumb.log" 2>&1 &
-		SPID=$!; PIDS+=("$SPID")
-		for _ in $(seq 1 100); do [[ -S $RUN/plumb.sock ]] && break; sleep 0.05; done
+		start_plumb "$RUN/plumb-state.json"
 		plumb_entries | ctl
 		wait_ready "$POD" 127.0.0.11 c0001
 		echo "mem-loaded $(mem "$SPID")" | tee "$OUT/$peer.mem"
@@ -202,9 +207,7 @@ mem100k() {
 		case $peer in
 		plumb)
 			rm -f "$RUN/plumb-state100k.json"
-			lab "$BUILD/bin/plumb-dns" --daemon --control "$RUN/plumb.sock" \
-				--state "$RUN/plumb-state100k.json" --pidfile "$RUN/plumb.pid" --ttl 600
-			SPID=$(cat "$RUN/plumb.pid"); PIDS+=("$SPID")
+			start_plumb "$RUN/plumb-state100k.json"
 			plumb_entries "$d" | lab python3 "$ROOT/netns-tests/dns-raw.py" ctl "$RUN/plumb.sock" - |
 				cut -c1-100 | sort | uniq -c
 			wait_ready "$POD" 127.0.0.11 c0001
